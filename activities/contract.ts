@@ -1,0 +1,60 @@
+import type { Params } from '../workflows/definitions.js';
+
+// The activities a playbook can call. Workflows import this file for types only;
+// implementations live beside it and are chosen per target from the configuration.
+
+/** What every step receives: target *names*, never addresses or secrets. */
+export interface StepInput {
+  incidentId: string;
+  target: string;
+  params: Params;
+}
+
+/** What a step did, in words for the timeline, plus structured facts. */
+export interface StepOutput {
+  summary: string;
+  data?: Params;
+}
+
+export interface VerifyOutput extends StepOutput {
+  healthy: boolean;
+}
+
+export interface RollbackOutput extends StepOutput {
+  fromVersion: string;
+  toVersion: string;
+}
+
+export type EscalationEvent = 'trigger' | 'acknowledge' | 'resolve';
+
+export interface EscalateInput extends StepInput {
+  event: EscalationEvent;
+  reason: string;
+  severity: string;
+}
+
+export interface MedicActivities {
+  isolate(input: StepInput): Promise<StepOutput>;
+  rejoin(input: StepInput): Promise<StepOutput>;
+  diagnose(input: StepInput): Promise<StepOutput>;
+  restart(input: StepInput): Promise<StepOutput>;
+  verify(input: StepInput): Promise<VerifyOutput>;
+  rollback(input: StepInput): Promise<RollbackOutput>;
+  rollforward(input: StepInput): Promise<StepOutput>;
+  escalate(input: EscalateInput): Promise<StepOutput>;
+}
+
+export type ActivityName = keyof MedicActivities;
+export type ActivityInput<K extends ActivityName> = Parameters<MedicActivities[K]>[0];
+export type ActivityOutput<K extends ActivityName> = Awaited<ReturnType<MedicActivities[K]>>;
+
+/**
+ * Failure types that cross the activity boundary (ApplicationFailure.type).
+ * Non-retryable ones stop a step at once: retrying cannot fix a wrong configuration.
+ */
+export const FailureType = {
+  UnknownTarget: 'UnknownTarget',
+  Misconfiguration: 'Misconfiguration',
+  TargetUnavailable: 'TargetUnavailable',
+} as const;
+export const NON_RETRYABLE_FAILURES: readonly string[] = [FailureType.UnknownTarget, FailureType.Misconfiguration];

@@ -1,0 +1,40 @@
+import type { Client } from '@temporalio/client';
+import { loadConfig } from '../config/load-config.js';
+import { readEnv, type MedicEnv } from '../config/env.js';
+import type { MedicConfig } from '../config/config-schema.js';
+import { connectClient } from '../temporal/connect.js';
+import { CliError, EXIT } from './cli-error.js';
+
+/** What most commands need: the environment, the configuration, a Temporal client. */
+export function cliEnv(): MedicEnv {
+  try {
+    return readEnv();
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
+}
+
+export function cliConfig(env: MedicEnv): MedicConfig {
+  try {
+    return env.MEDIC_CONFIG === undefined ? loadConfig() : loadConfig(env.MEDIC_CONFIG);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
+}
+
+export async function cliClient(env: MedicEnv): Promise<Client> {
+  try {
+    return await connectClient(env);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.unavailable);
+  }
+}
+
+/** Accept `incident-<fingerprint>` or the bare fingerprint. */
+export function incidentIdArg(id: string): string {
+  return id.startsWith('incident-') ? id : `incident-${id}`;
+}
+
+export function webUiLink(env: MedicEnv, incidentId: string, uiBase = 'http://localhost:8233'): string {
+  return `${uiBase}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(incidentId)}`;
+}

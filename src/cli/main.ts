@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT } from './cli-error.js';
+import { registerIncidentCommands } from './incident-commands.js';
+import { registerSignalCommand } from './signal-command.js';
+import { registerWorkerCommands } from './worker-commands.js';
+
+function buildProgram(): Command {
+  const program = new Command('medic')
+    .description('durable, self-healing incident recovery on Temporal')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerWorkerCommands(program);
+  registerSignalCommand(program);
+  registerIncidentCommands(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram().parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    if (err instanceof CliError) {
+      console.error(`medic: ${err.message}`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    console.error(`medic: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = EXIT.failure;
+  }
+}
+
+await main();

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+// The only place medic reads the environment (DESIGN.md: src/ reads the environment).
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_CLI: z.string().min(1).optional(),
+  MEDIC_CONFIG: z.string().min(1).optional(),
+  MEDIC_TASK_QUEUE: z.string().min(1).default('medic'),
+  MEDIC_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  MEDIC_INTAKE_PORT: z.coerce.number().int().min(1).max(65535).default(8787),
+  MEDIC_INTAKE_TOKEN: z.string().min(1).optional(),
+  MEDIC_INTAKE_HMAC_SECRET: z.string().min(1).optional(),
+});
+
+export type MedicEnv = z.infer<typeof EnvSchema>;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): MedicEnv {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`environment variable ${String(issue?.path[0])} is invalid: ${issue?.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,42 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { deliverSignal } from '../../src/incidents/open-incident.js';
+import type { RoutedSignal } from '../../src/routing/route-signal.js';
+import { makeSignal } from '../../src/signals/make-signal.js';
+import type { Signal, SignalInput } from '../../src/signals/signal-schema.js';
+import type { IncidentResult, TimelineEntry, TimelineKind } from '../../workflows/definitions.js';
+import type { incidentWorkflow } from '../../workflows/index.js';
+import { testTemporal } from './temporal.js';
+
+export function testSignal(fingerprint: string, overrides: Partial<SignalInput> = {}): Signal {
+  return makeSignal({
+    alertname: 'HighErrorRate',
+    service: 'checkout-api',
+    severity: 'critical',
+    source: 'generic',
+    fingerprint,
+    ...overrides,
+  });
+}
+
+export function testRoute(overrides: Partial<RoutedSignal> = {}): RoutedSignal {
+  return { route: 'test', playbook: 'http-service-outage', target: 'checkout-api-1', params: {}, dryRun: false, ...overrides };
+}
+
+/** Deliver a signal the way the intake does, and return the incident's handle. */
+export async function openIncident(
+  taskQueue: string,
+  signal: Signal,
+  route: RoutedSignal = testRoute(),
+): Promise<WorkflowHandle<typeof incidentWorkflow>> {
+  const { client } = await testTemporal();
+  const delivery = await deliverSignal(client, signal, route, { taskQueue });
+  return client.workflow.getHandle<typeof incidentWorkflow>(delivery.incidentId);
+}
+
+export function kinds(timeline: TimelineEntry[]): TimelineKind[] {
+  return timeline.map((e) => e.kind);
+}
+
+export function entriesOf(result: IncidentResult, kind: TimelineKind): TimelineEntry[] {
+  return result.timeline.filter((e) => e.kind === kind);
+}
