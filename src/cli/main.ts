@@ -16,6 +16,11 @@ function buildProgram(): Command {
 }
 
 async function main(): Promise<void> {
+  // `medic show x | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await buildProgram().parseAsync(process.argv);
   } catch (err) {

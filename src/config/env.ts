@@ -19,7 +19,9 @@ const EnvSchema = z.object({
 export type MedicEnv = z.infer<typeof EnvSchema>;
 
 export function readEnv(source: NodeJS.ProcessEnv = process.env): MedicEnv {
-  const parsed = EnvSchema.safeParse(source);
+  // An empty variable means "not set", as in most shells' habits (FOO= medic ...).
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
+  const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`environment variable ${String(issue?.path[0])} is invalid: ${issue?.message}`);
