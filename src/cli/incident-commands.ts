@@ -10,6 +10,7 @@ import {
   type IncidentResult,
   type TimelineEntry,
 } from '../../workflows/definitions.js';
+import { sendHumanAction } from '../incidents/human-actions.js';
 import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliEnv, incidentIdArg } from './context.js';
 import { formatTimeline } from './format-timeline.js';
@@ -72,9 +73,7 @@ export function registerIncidentCommands(program: Command): void {
         await withClient(async (client) => {
           const incidentId = incidentIdArg(id);
           try {
-            const state = await client.workflow
-              .getHandle(incidentId)
-              .executeUpdate(action.update, { args: [{ by: flags.by, reason: flags.reason }] });
+            const state = await sendHumanAction(client, incidentId, action.update, { by: flags.by, reason: flags.reason });
             console.log(`${action.name}: ${incidentId} is now ${state.status}`);
           } catch (err) {
             if (err instanceof WorkflowUpdateFailedError) {

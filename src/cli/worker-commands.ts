@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createActivities } from '../../activities/create-activities.js';
 import { createLogger } from '../logging/logger.js';
+import { installSdkLogging } from '../logging/sdk-logging.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { connectWorker } from '../temporal/connect.js';
 import { resolveTemporalCli } from '../temporal/temporal-cli.js';
@@ -51,6 +52,7 @@ export function registerWorkerCommands(program: Command): void {
     .action(async () => {
       const env = cliEnv();
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL });
+      installSdkLogging(logger);
       await runWorkerUntilStopped(env, logger, stopRequested(logger));
     });
 
@@ -63,6 +65,7 @@ export function registerWorkerCommands(program: Command): void {
     .action(async (flags: { port: string; uiPort: string; db: string }) => {
       const env = cliEnv();
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL, pretty: true });
+      installSdkLogging(logger);
       const stopped = stopRequested(logger);
       mkdirSync(join(flags.db, '..'), { recursive: true });
       const cliPath = resolveTemporalCli({ install: true, explicit: env.TEMPORAL_CLI });

@@ -1,9 +1,11 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { sendHumanAction } from '../../src/incidents/human-actions.js';
 import { deliverSignal } from '../../src/incidents/open-incident.js';
 import type { RoutedSignal } from '../../src/routing/route-signal.js';
 import { makeSignal } from '../../src/signals/make-signal.js';
 import type { Signal, SignalInput } from '../../src/signals/signal-schema.js';
-import type { IncidentResult, TimelineEntry, TimelineKind } from '../../workflows/definitions.js';
+import type { HumanAction, IncidentResult, IncidentState, TimelineEntry, TimelineKind } from '../../workflows/definitions.js';
 import type { incidentWorkflow } from '../../workflows/index.js';
 import { testTemporal } from './temporal.js';
 
@@ -31,6 +33,17 @@ export async function openIncident(
   const { client } = await testTemporal();
   const delivery = await deliverSignal(client, signal, route, { taskQueue });
   return client.workflow.getHandle<typeof incidentWorkflow>(delivery.incidentId);
+}
+
+/** A human action as the CLI sends it (resends an update the server dropped). */
+export async function act(
+  handle: WorkflowHandle,
+  update: UpdateDefinition<IncidentState, [HumanAction]>,
+  by = 'test',
+  reason = 'test',
+): Promise<IncidentState> {
+  const { client } = await testTemporal();
+  return sendHumanAction(client, handle.workflowId, update, { by, reason });
 }
 
 export function kinds(timeline: TimelineEntry[]): TimelineKind[] {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { ackUpdate, stateQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
-import { entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
+import { act, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
 import { closeTestTemporal, eventually, uniqueName, withWorker } from '../helpers/temporal.js';
 import { saveHistoryFixture } from '../helpers/fixtures.js';
 
@@ -62,7 +62,7 @@ describe('http-service-outage', () => {
         (await handle.query(stateQuery)).awaitingAck ? true : undefined,
       );
       assert.equal((await handle.query(stateQuery)).status, 'awaiting-human');
-      const acked = await handle.executeUpdate(ackUpdate, { args: [{ by: 'alice', reason: 'looking at it' }] });
+      const acked = await act(handle, ackUpdate, 'alice', 'looking at it');
       assert.equal(acked.status, 'escalated');
       const res = await handle.result();
       await saveHistoryFixture('http-service-outage-escalated', handle);

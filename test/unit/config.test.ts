@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EXAMPLE_CONFIG_PATH, loadConfig, parseConfig } from '../../src/config/load-config.js';
+
+describe('configuration', () => {
+  it('accepts the shipped example configuration', () => {
+    const config = loadConfig(EXAMPLE_CONFIG_PATH);
+    assert.equal(config.defaultRoute?.playbook, 'diagnose-and-escalate', 'the example routes stray alerts to the safe playbook');
+    assert.ok(config.routes.length >= 1);
+  });
+
+  const bad: Array<[string, string, RegExp]> = [
+    ['an unknown playbook', 'routes:\n  - name: r\n    playbook: reboot-everything\n    target: a\n', /routes\.0\.playbook: unknown playbook/],
+    ['a route with two targets', 'routes:\n  - name: r\n    playbook: http-service-outage\n    target: a\n    targetFromLabel: instance\n', /routes\.0: set exactly one of "target" or "targetFromLabel"/],
+    ['a broken regex', 'routes:\n  - name: r\n    matchRegex: { service: "(" }\n    playbook: http-service-outage\n    target: a\n', /routes\.0\.matchRegex\.service: is not a valid regular expression/],
+    ['a misspelt field', 'defaultRoute:\n  playbok: diagnose-and-escalate\n', /defaultRoute: Unrecognized key: "playbok"/],
+    ['a target name with a shell character', 'targets:\n  "api;rm -rf /": {}\n', /targets/],
+    ['YAML that does not parse', 'routes: [\n', /not valid YAML/],
+  ];
+  for (const [what, text, expected] of bad) {
+    it(`rejects ${what} with an error naming the field`, () => {
+      assert.throws(() => parseConfig(text, 'test.yaml'), (err: Error) => {
+        assert.match(err.message, /^test\.yaml: /);
+        assert.match(err.message, expected);
+        return true;
+      });
+    });
+  }
+
+  it('says which file it could not read', () => {
+    assert.throws(() => loadConfig('/nonexistent/medic.yaml'), /cannot read configuration \/nonexistent\/medic\.yaml.*To fix: set MEDIC_CONFIG/);
+  });
+});
