@@ -280,7 +280,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       holding = true;
       setStatus(gates.acked ? ran : 'awaiting-human');
       const hold = (input.params['humanHold'] as Duration | undefined) ?? DEFAULT_HUMAN_HOLD;
-      await condition(() => retryRequest !== undefined || abortRequest !== undefined || resolvedDuringHold, hold);
+      await condition(() => retryRequest !== undefined || abortRequest !== undefined || resolvedDuringHold, hold, {
+        summary: `held open for a human to retry or abort (${ran})`,
+      });
       holding = false;
       if (retryRequest !== undefined) {
         retryRequest = undefined;

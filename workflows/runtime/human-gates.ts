@@ -37,7 +37,7 @@ export class HumanGates {
     this.timeline.add('approval-requested', `waiting for approval: ${question}`, { data: { timeout: String(timeout) } });
     this.onChange(true);
     try {
-      const answered = await condition(() => this.approval !== undefined, timeout);
+      const answered = await condition(() => this.approval !== undefined, timeout, { summary: `waiting for approval: ${question}` });
       if (!answered) {
         this.timeline.add('approval-timed-out', `nobody approved within ${String(timeout)}: ${question}`);
         return 'timed-out';
@@ -63,7 +63,7 @@ export class HumanGates {
   async waitForAck(timeout: Duration): Promise<EscalationResult> {
     this.awaitAck();
     this.onChange(true);
-    const acked = await condition(() => this.acked, timeout);
+    const acked = await condition(() => this.acked, timeout, { summary: 'waiting for a human to ack the escalation' });
     if (!acked) {
       this.timeline.add('ack-timed-out', `nobody acknowledged the escalation within ${String(timeout)}`);
       return 'no-ack';

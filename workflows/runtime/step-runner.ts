@@ -76,7 +76,7 @@ export async function runStep<K extends ActivityName>(
           startToCloseTimeout: spec.timeout ?? DEFAULT_STEP_TIMEOUT,
           ...(spec.heartbeatTimeout !== undefined && { heartbeatTimeout: spec.heartbeatTimeout }),
           retry: { maximumAttempts: 1 },
-          summary: `${label} on ${env.target}`,
+          summary: label,
         },
         [{ ...input, ...spec.with }],
       );
