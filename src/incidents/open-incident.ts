@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { incidentWorkflow } from '../../workflows/index.js';
 import { alertSignal, incidentWorkflowId, resolvedSignal, type IncidentInput } from '../../workflows/definitions.js';
@@ -5,7 +6,11 @@ import type { RoutedSignal } from '../routing/route-signal.js';
 import type { Signal } from '../signals/signal-schema.js';
 
 export type Delivery =
-  | { kind: 'incident'; incidentId: string }
+  /**
+   * Recorded in the incident for the signal's fingerprint. `opened` says whether this call started
+   * the incident (true) or joined the one already open (false); undefined if that could not be told.
+   */
+  | { kind: 'incident'; incidentId: string; opened?: boolean | undefined }
   | { kind: 'resolved'; incidentId: string }
   | { kind: 'no-open-incident'; incidentId: string };
 
@@ -25,15 +30,7 @@ export async function deliverSignal(
   options: { taskQueue: string },
 ): Promise<Delivery> {
   const incidentId = incidentWorkflowId(signal.fingerprint);
-  if (signal.status === 'resolved') {
-    try {
-      await client.workflow.getHandle(incidentId).signal(resolvedSignal, signal);
-      return { kind: 'resolved', incidentId };
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { kind: 'no-open-incident', incidentId };
-      throw err;
-    }
-  }
+  if (signal.status === 'resolved') return deliverResolved(client, signal);
   const input: IncidentInput = {
     fingerprint: signal.fingerprint,
     playbook: route.playbook,
@@ -44,8 +41,12 @@ export async function deliverSignal(
     alertname: signal.alertname,
     severity: signal.severity,
   };
-  await client.workflow.signalWithStart(incidentWorkflow, {
+  // Each call leaves a token in the memo of the run it would start; finding our own token on the
+  // run that was signalled proves this call started it. (The SDK drops the server's `started` flag.)
+  const openedBy = randomUUID();
+  const handle = await client.workflow.signalWithStart(incidentWorkflow, {
     workflowId: incidentId,
+    memo: { [OPENED_BY_MEMO]: { delivery: openedBy, signalId: signal.id } },
     taskQueue: options.taskQueue,
     args: [input],
     signal: alertSignal,
@@ -59,5 +60,31 @@ export async function deliverSignal(
       ...(signal.summary !== undefined ? [`**Summary:** ${signal.summary}`] : []),
     ].join('\n'),
   });
-  return { kind: 'incident', incidentId };
+  return { kind: 'incident', incidentId, opened: await startedBy(client, incidentId, handle.signaledRunId, openedBy) };
+}
+
+/** Memo key naming the signal (and delivery) that opened an incident. */
+export const OPENED_BY_MEMO = 'medicOpenedBy';
+
+async function startedBy(client: Client, incidentId: string, runId: string, token: string): Promise<boolean | undefined> {
+  try {
+    const { memo } = await client.workflow.getHandle(incidentId, runId).describe();
+    const openedBy = memo?.[OPENED_BY_MEMO] as { delivery?: string } | undefined;
+    return openedBy?.delivery === token;
+  } catch {
+    // The signal is recorded either way; only the opened/joined count is unknown.
+    return undefined;
+  }
+}
+
+/** A resolved signal only ever signals the open incident for its fingerprint; it never starts one. */
+export async function deliverResolved(client: Client, signal: Signal): Promise<Delivery> {
+  const incidentId = incidentWorkflowId(signal.fingerprint);
+  try {
+    await client.workflow.getHandle(incidentId).signal(resolvedSignal, signal);
+    return { kind: 'resolved', incidentId };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { kind: 'no-open-incident', incidentId };
+    throw err;
+  }
 }

@@ -24,13 +24,41 @@ function resolve(name: string, action: RouteAction, labels: Record<string, strin
   return { routed: true, decision: { route: name, playbook: action.playbook, target, params: action.params as Params, dryRun: action.dryRun } };
 }
 
-/** First matching route wins; then the default route; otherwise the signal is unrouted. */
+interface CompiledRoute {
+  name: string;
+  equal: [string, string][];
+  regex: [string, RegExp][];
+  action: RouteAction;
+}
+
+// Regular expressions are compiled once per configuration, not once per alert.
+const compiled = new WeakMap<MedicConfig, CompiledRoute[]>();
+
+function compileRoutes(config: MedicConfig): CompiledRoute[] {
+  let routes = compiled.get(config);
+  if (routes === undefined) {
+    routes = config.routes.map((route) => ({
+      name: route.name,
+      equal: Object.entries(route.match),
+      regex: Object.entries(route.matchRegex).map(([k, src]): [string, RegExp] => [k, new RegExp(`^(?:${src})$`, 'u')]),
+      action: route,
+    }));
+    compiled.set(config, routes);
+  }
+  return routes;
+}
+
+/**
+ * First matching route wins; then the default route; otherwise the signal is unrouted.
+ * As in Prometheus matchers, a label the alert lacks reads as "": `match: { team: "" }` matches
+ * alerts without a team label.
+ */
 export function routeSignal(config: MedicConfig, signal: Signal): RouteDecision {
   const labels = labelsOf(signal);
-  for (const route of config.routes) {
-    const equal = Object.entries(route.match).every(([k, v]) => labels[k] === v);
-    const regex = Object.entries(route.matchRegex).every(([k, src]) => new RegExp(`^(?:${src})$`, 'u').test(labels[k] ?? ''));
-    if (equal && regex) return resolve(route.name, route, labels);
+  for (const route of compileRoutes(config)) {
+    const equal = route.equal.every(([k, v]) => (labels[k] ?? '') === v);
+    const regex = route.regex.every(([k, re]) => re.test(labels[k] ?? ''));
+    if (equal && regex) return resolve(route.name, route.action, labels);
   }
   if (config.defaultRoute !== undefined) return resolve('default', config.defaultRoute, labels);
   return { routed: false, reason: 'no route matches and there is no defaultRoute' };

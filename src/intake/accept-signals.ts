@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import type { MedicConfig } from '../config/config-schema.js';
+import type { Delivery } from '../incidents/open-incident.js';
+import { routeSignal, type RoutedSignal } from '../routing/route-signal.js';
+import type { Signal } from '../signals/signal-schema.js';
+import { IntakeError } from './intake-error.js';
+import type { IntakeMetrics, SignalOutcome } from './metrics.js';
+
+/** Hands one signal to Temporal; resolves only once Temporal has recorded it. */
+export interface Deliverer {
+  firing(signal: Signal, route: RoutedSignal): Promise<Delivery>;
+  resolved(signal: Signal): Promise<Delivery>;
+}
+
+/** What the intake answers about one signal of an accepted request. */
+export interface SignalResult {
+  signalId: string;
+  fingerprint: string;
+  status: Signal['status'];
+  outcome: Exclude<SignalOutcome, 'failed'>;
+  incidentId?: string;
+  playbook?: string;
+  target?: string;
+  route?: string;
+  reason?: string;
+}
+
+export interface AcceptContext {
+  config: MedicConfig;
+  deliverer: Deliverer;
+  metrics: IntakeMetrics;
+  logger: Logger;
+  /** At most this many signals of one request are in flight to Temporal at once. */
+  concurrency?: number;
+}
+
+type Planned = { signal: Signal; route?: RoutedSignal; unrouted?: string };
+
+/** Route every signal first (pure, cannot fail halfway), so a request is refused or planned whole. */
+function plan(config: MedicConfig, signals: Signal[]): Planned[] {
+  return signals.map((signal) => {
+    // A resolution goes to the incident that is open, whatever the routes say now.
+    if (signal.status === 'resolved') return { signal };
+    const decision = routeSignal(config, signal);
+    return decision.routed ? { signal, route: decision.decision } : { signal, unrouted: decision.reason };
+  });
+}
+
+async function deliverOne(ctx: AcceptContext, p: Planned): Promise<SignalResult> {
+  const { signal } = p;
+  const base = { signalId: signal.id, fingerprint: signal.fingerprint, status: signal.status };
+  const log = ctx.logger.child({ signalId: signal.id, fingerprint: signal.fingerprint, source: signal.source, alertname: signal.alertname });
+  if (p.unrouted !== undefined) {
+    log.warn({ reason: p.unrouted, labels: signal.labels }, 'signal unrouted: no route matches; nothing was started. To fix: add a route or a defaultRoute to the configuration');
+    return { ...base, outcome: 'unrouted', reason: p.unrouted };
+  }
+  if (p.route === undefined) {
+    const delivery = await ctx.deliverer.resolved(signal);
+    if (delivery.kind === 'no-open-incident') {
+      log.info({ incidentId: delivery.incidentId }, 'resolved signal for no open incident: nothing to do');
+      return { ...base, outcome: 'no-open-incident', incidentId: delivery.incidentId };
+    }
+    log.info({ incidentId: delivery.incidentId }, 'resolved signal delivered');
+    return { ...base, outcome: 'resolved', incidentId: delivery.incidentId };
+  }
+  const route = p.route;
+  const delivery = await ctx.deliverer.firing(signal, route);
+  const opened = delivery.kind === 'incident' ? delivery.opened : undefined;
+  const outcome = opened === true ? 'opened' : opened === false ? 'deduplicated' : 'delivered';
+  log.info({ incidentId: delivery.incidentId, outcome, playbook: route.playbook, target: route.target, route: route.route }, `signal ${outcome}`);
+  return { ...base, outcome, incidentId: delivery.incidentId, playbook: route.playbook, target: route.target, route: route.route };
+}
+
+/** Skipped because an earlier signal of the same request already failed: the request will be retried. */
+class NotAttempted extends Error {
+  override readonly name = 'NotAttempted';
+}
+
+/**
+ * Run `fn` over `items` with at most `limit` in flight. Calls already started always settle; once
+ * one fails, no new call starts (the request is answered 503 and retried whole anyway).
+ */
+async function settleAll<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  let failed = false;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      if (failed) {
+        results[i] = { status: 'rejected', reason: new NotAttempted('not attempted after an earlier failure') };
+        continue;
+      }
+      try {
+        results[i] = { status: 'fulfilled', value: await fn(items[i] as T) };
+      } catch (reason) {
+        failed = true;
+        results[i] = { status: 'rejected', reason };
+      }
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+/**
+ * Deliver each signal of one request separately. Succeeds only when every signal was recorded
+ * (or knowingly not: unrouted, no open incident); otherwise throws a 503 so the sender retries
+ * the whole request: the signals already recorded come back with the same ids and are dropped
+ * by their incident, so nothing doubles.
+ */
+export async function acceptSignals(ctx: AcceptContext, signals: Signal[]): Promise<SignalResult[]> {
+  const planned = plan(ctx.config, signals);
+  const settled = await settleAll(planned, ctx.concurrency ?? 8, (p) => deliverOne(ctx, p));
+  const failures: { signal: Signal; error: unknown }[] = [];
+  const results: SignalResult[] = [];
+  settled.forEach((s, i) => {
+    const signal = (planned[i] as Planned).signal;
+    if (s.status === 'fulfilled') {
+      results.push(s.value);
+      ctx.metrics.signals.inc({ source: signal.source, status: signal.status, outcome: s.value.outcome });
+      if (s.value.outcome === 'opened' || s.value.outcome === 'deduplicated') ctx.metrics.incidents.inc({ result: s.value.outcome });
+    } else {
+      failures.push({ signal, error: s.reason });
+      ctx.metrics.signals.inc({ source: signal.source, status: signal.status, outcome: 'failed' });
+    }
+  });
+  if (failures.length > 0) {
+    const first = failures.find((f) => !(f.error instanceof NotAttempted)) ?? failures[0];
+    const cause = first?.error instanceof Error ? first.error.message : String(first?.error);
+    ctx.logger.error(
+      { failed: failures.map((f) => f.signal.id), delivered: results.length, err: first?.error },
+      'Temporal did not accept every signal: answering 503 so the sender retries',
+    );
+    throw new IntakeError(
+      503,
+      'temporal-unavailable',
+      `Temporal did not record ${failures.length} of ${signals.length} signals (${cause}); nothing is lost: retry the request (Alertmanager does), signals already recorded are deduplicated by id`,
+    );
+  }
+  return results;
+}

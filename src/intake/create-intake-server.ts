@@ -1,0 +1,184 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import type { Logger } from 'pino';
+import type { MedicConfig } from '../config/config-schema.js';
+import type { Signal } from '../signals/signal-schema.js';
+import { acceptSignals, type Deliverer, type SignalResult } from './accept-signals.js';
+import { parseAlertmanagerPayload, type ParsedNotification } from './alertmanager-payload.js';
+import {
+  checkBearer,
+  checkSignature,
+  describeAuth,
+  genericAuth,
+  requireSignatureHeader,
+  SIGNATURE_HEADER,
+  webhookAuth,
+  type AuthMode,
+  type IntakeSecrets,
+} from './auth.js';
+import { parseGenericSignal } from './generic-payload.js';
+import { parseGrafanaPayload } from './grafana-payload.js';
+import { IntakeError, toIntakeError } from './intake-error.js';
+import { IntakeMetrics } from './metrics.js';
+import { NotificationLedger } from './notification-ledger.js';
+
+/** 1 MiB: a few hundred alerts with their labels. Larger groups: set `max_alerts` in Alertmanager. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export const INTAKE_ENDPOINTS = {
+  alertmanager: '/v1/signals/alertmanager',
+  grafana: '/v1/signals/grafana',
+  generic: '/v1/signals',
+  health: '/healthz',
+  metrics: '/metrics',
+} as const;
+
+export interface IntakeServerOptions {
+  /** Validated configuration: its routes decide playbook, target and parameters. */
+  config: MedicConfig;
+  logger: Logger;
+  /** Who records signals: `temporalDeliverer(client, ...)` in production. */
+  deliverer: Deliverer;
+  secrets: IntakeSecrets;
+  bodyLimitBytes?: number;
+  ledger?: NotificationLedger;
+  metrics?: IntakeMetrics;
+  now?: () => Date;
+}
+
+/** The fastify instance, logging through medic's pino logger. */
+export type IntakeApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>;
+
+export interface IntakeServer {
+  app: IntakeApp;
+  metrics: IntakeMetrics;
+  ledger: NotificationLedger;
+  /** The auth each endpoint requires, as logged at start. */
+  auth: Record<'alertmanager' | 'grafana' | 'generic', AuthMode>;
+}
+
+// Raw bodies are kept beside the request (not on it) for the HMAC check.
+const rawBodies = new WeakMap<FastifyRequest, Buffer>();
+
+function authHook(mode: AuthMode) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (mode.kind === 'bearer') checkBearer(request.headers.authorization, mode.token);
+    // The signature needs the body: check it is there before reading any, verify it after.
+    if (mode.kind === 'hmac') requireSignatureHeader(request.headers[SIGNATURE_HEADER] as string | undefined);
+  };
+}
+
+function signatureHook(mode: AuthMode) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (mode.kind !== 'hmac') return;
+    checkSignature(request.headers[SIGNATURE_HEADER] as string | undefined, rawBodies.get(request) ?? Buffer.alloc(0), mode.secret);
+  };
+}
+
+function requireBody(request: FastifyRequest): unknown {
+  if (request.body === undefined) {
+    throw new IntakeError(415, 'unsupported-media-type', 'no JSON body. To fix: POST a JSON body with "Content-Type: application/json"');
+  }
+  return request.body;
+}
+
+function answer(reply: FastifyReply, results: SignalResult[]): FastifyReply {
+  const incidents = [...new Set(results.flatMap((r) => (r.incidentId !== undefined && r.outcome !== 'no-open-incident' ? [r.incidentId] : [])))];
+  return reply.code(202).send({ accepted: results.length, incidents, results });
+}
+
+/**
+ * Build the intake: an HTTP server that authenticates, validates and normalises alerts, routes
+ * them, and answers 202 only once Temporal has recorded every one. Call `app.listen()` to serve.
+ */
+export async function createIntakeServer(options: IntakeServerOptions): Promise<IntakeServer> {
+  const { config, deliverer, logger } = options;
+  const metrics = options.metrics ?? new IntakeMetrics();
+  const ledger = options.ledger ?? new NotificationLedger();
+  const now = options.now ?? (() => new Date());
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const auth = { alertmanager: webhookAuth(options.secrets), grafana: webhookAuth(options.secrets), generic: genericAuth(options.secrets) };
+
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit,
+    // Per-request lines would be mostly Prometheus scrapes; signal outcomes and rejects are logged instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
+
+  // JSON only, kept raw for the signature; other media types answer 415.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    rawBodies.set(request, raw);
+    if (raw.length === 0) {
+      done(new IntakeError(400, 'invalid-json', 'the body is empty. To fix: send a JSON object'), undefined);
+      return;
+    }
+    parseJson(request, raw.toString('utf8'), (err, value) => {
+      if (err) done(new IntakeError(400, 'invalid-json', `the body is not valid JSON: ${err.message}`), undefined);
+      else done(null, value);
+    });
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const e = toIntakeError(err, bodyLimit);
+    metrics.rejects.inc({ reason: e.reason });
+    const fields = { reason: e.reason, status: e.statusCode, url: request.url, remote: request.ip, field: e.issues[0]?.field };
+    if (e.statusCode >= 500) request.log.error({ ...fields, err: e.cause ?? e }, e.message);
+    else request.log.warn(fields, `request refused: ${e.message}`);
+    if (e.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="medic"');
+    if (e.statusCode === 503) reply.header('retry-after', '5');
+    return reply.code(e.statusCode).send(e.toBody());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    metrics.rejects.inc({ reason: 'not-found' });
+    return reply.code(404).send({
+      error: 'not-found',
+      message: `no endpoint ${request.method} ${request.url.split('?')[0]}; endpoints: POST ${INTAKE_ENDPOINTS.alertmanager}, POST ${INTAKE_ENDPOINTS.grafana}, POST ${INTAKE_ENDPOINTS.generic}, GET ${INTAKE_ENDPOINTS.health}, GET ${INTAKE_ENDPOINTS.metrics}`,
+    });
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const endpoint = request.routeOptions.url ?? 'unmatched';
+    metrics.duration.observe({ endpoint, code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  const ctx = { config, deliverer, metrics, logger };
+
+  /** One webhook endpoint: parse a group, deliver each alert, then count the answer in the ledger. */
+  const webhook = (url: string, mode: AuthMode, what: string, parse: (body: unknown, c: { receivedAt: string; notificationNumber: (k: string) => number }) => ParsedNotification) => {
+    app.post(url, { onRequest: authHook(mode) }, async (request, reply) => {
+      const parsed = parse(requireBody(request), { receivedAt: now().toISOString(), notificationNumber: (k) => ledger.next(k) });
+      if (parsed.truncatedAlerts > 0) {
+        request.log.warn({ groupKey: parsed.groupKey, truncatedAlerts: parsed.truncatedAlerts }, `${what} left ${parsed.truncatedAlerts} alerts out of this notification (max_alerts): they were not received`);
+      }
+      const results = await acceptSignals(ctx, parsed.alerts.map((a) => a.signal));
+      ledger.answeredOk(parsed.alerts.map((a) => a.key));
+      return answer(reply, results);
+    });
+  };
+  webhook(INTAKE_ENDPOINTS.alertmanager, auth.alertmanager, 'Alertmanager', parseAlertmanagerPayload);
+  webhook(INTAKE_ENDPOINTS.grafana, auth.grafana, 'Grafana', parseGrafanaPayload);
+
+  app.post(INTAKE_ENDPOINTS.generic, { onRequest: authHook(auth.generic), preHandler: signatureHook(auth.generic) }, async (request, reply) => {
+    const signal: Signal = parseGenericSignal(requireBody(request), rawBodies.get(request) ?? Buffer.alloc(0), now().toISOString());
+    return answer(reply, await acceptSignals(ctx, [signal]));
+  });
+
+  const startedAt = Date.now();
+  app.get(INTAKE_ENDPOINTS.health, async () => ({ status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }));
+  app.get(INTAKE_ENDPOINTS.metrics, async (_request, reply) => {
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  for (const [endpoint, mode] of Object.entries(auth)) {
+    const line = { endpoint: INTAKE_ENDPOINTS[endpoint as keyof typeof auth], auth: describeAuth(mode) };
+    if (mode.kind === 'none') logger.warn(line, 'intake endpoint accepts signals from anyone who can reach it. To fix: set MEDIC_INTAKE_TOKEN (and MEDIC_INTAKE_HMAC_SECRET for POST /v1/signals)');
+    else logger.info(line, 'intake endpoint authentication');
+  }
+  return { app, metrics, ledger, auth };
+}
