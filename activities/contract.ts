@@ -56,5 +56,11 @@ export const FailureType = {
   UnknownTarget: 'UnknownTarget',
   Misconfiguration: 'Misconfiguration',
   TargetUnavailable: 'TargetUnavailable',
+  /** A safety rule stopped a change (last serving server, no older release); non-retryable. */
+  Refused: 'Refused',
+  /** A notification endpoint answered 4xx; non-retryable. */
+  DeliveryRejected: 'DeliveryRejected',
+  /** A notification endpoint answered 5xx or 429, or timed out; retryable. */
+  DeliveryFailed: 'DeliveryFailed',
 } as const;
 export const NON_RETRYABLE_FAILURES: readonly string[] = [FailureType.UnknownTarget, FailureType.Misconfiguration];
