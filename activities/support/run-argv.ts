@@ -18,6 +18,17 @@ export interface RunResult {
   stderr: string;
 }
 
+/**
+ * The environment of a child: the worker's plus the configured variables. Loading PM2's API marks
+ * the whole worker as a PM2 API client (PM2_PROGRAMMATIC=true); a pm2 CLI started by the command
+ * driver must not inherit that, or it prints nothing (no PID) and seems to fail.
+ */
+function childEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env['PM2_PROGRAMMATIC'];
+  return { ...env, ...extra };
+}
+
 const tail = (text: string): string => {
   const trimmed = text.trim();
   return trimmed.length > TAIL ? `...${trimmed.slice(-TAIL)}` : trimmed;
@@ -39,7 +50,7 @@ export async function runArgv(argv: readonly string[], options: RunOptions): Pro
           timeout: options.timeoutMs,
           killSignal: 'SIGKILL',
           maxBuffer: MAX_OUTPUT,
-          env: { ...process.env, ...options.env },
+          env: childEnv(options.env),
           ...(options.cwd !== undefined && { cwd: options.cwd }),
           signal: cancellation(),
           shell: false,
