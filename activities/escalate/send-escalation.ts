@@ -73,6 +73,7 @@ export async function sendEscalation(input: EscalateInput, cfg: EscalationConfig
     const why = failed.map((f) => f.error.message).join('; ');
     const anyRetryable = failed.some((f) => !(f.error instanceof DriverError) || f.error.retryable);
     if (anyRetryable) throw new DeliveryFailedError(`the ${input.event} escalation reached nobody: ${why}`);
+    if (failed.every((f) => f.error instanceof MisconfigurationError)) throw new MisconfigurationError(`the ${input.event} escalation reached nobody: ${why}`);
     throw new DeliveryRejectedError(`the ${input.event} escalation reached nobody, and retrying cannot help: ${why}`);
   }
   const failures = failed.length === 0 ? '' : `; FAILED: ${failed.map((f) => `${f.channel} (${f.error.message})`).join('; ')}`;
