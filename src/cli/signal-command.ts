@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { deliverSignal } from '../incidents/open-incident.js';
+import type { MedicEnv } from '../config/env.js';
+import { signBody } from '../intake/auth.js';
+import { deliverResolved, deliverSignal } from '../incidents/open-incident.js';
 import { routeSignal } from '../routing/route-signal.js';
 import { makeSignal } from '../signals/make-signal.js';
 import { CliError, EXIT } from './cli-error.js';
@@ -16,6 +19,7 @@ interface SignalFlags {
   status?: 'firing' | 'resolved';
   label: string[];
   id?: string;
+  intake?: string;
   json?: boolean;
 }
 
@@ -33,11 +37,75 @@ function labelsFrom(pairs: string[]): Record<string, string> {
   return labels;
 }
 
+/** A JSON object from a file, or from standard input when the path is `-` (for scripts and pipes). */
 function readSignalFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    parsed = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8'));
   } catch (err) {
-    throw new CliError(`cannot read signal file ${path}: ${(err as Error).message}`, EXIT.usage);
+    throw new CliError(`cannot read signal file ${path === '-' ? '(stdin)' : path}: ${(err as Error).message}`, EXIT.usage);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CliError(`signal file ${path} must hold one JSON object (a Signal), not ${Array.isArray(parsed) ? 'a list' : typeof parsed}`, EXIT.usage);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The signal's fields from the file, overridden by flags. */
+function signalFields(flags: SignalFlags): Record<string, unknown> {
+  const fromFile = flags.file !== undefined ? readSignalFile(flags.file) : {};
+  const labels = { ...((fromFile['labels'] as Record<string, string> | undefined) ?? {}), ...labelsFrom(flags.label) };
+  const pick = <K extends keyof SignalFlags>(k: K) => (flags[k] !== undefined ? { [k]: flags[k] } : {});
+  return {
+    ...fromFile,
+    ...pick('alertname'),
+    ...pick('service'),
+    ...pick('severity'),
+    ...pick('fingerprint'),
+    ...pick('summary'),
+    ...pick('status'),
+    ...pick('id'),
+    labels,
+  };
+}
+
+/** Exit codes for what the intake answered, so scripts can tell "fix your input" from "try later". */
+function exitCodeFor(status: number): number {
+  if (status === 503) return EXIT.unavailable;
+  if (status === 400 || status === 413 || status === 415) return EXIT.usage;
+  return EXIT.failure;
+}
+
+/** POST the signal to a running intake, signed or with the bearer token as the intake requires. */
+async function sendThroughIntake(env: MedicEnv, url: string, fields: Record<string, unknown>, json: boolean): Promise<void> {
+  // Like the direct path: each run is a new notification unless --id says otherwise.
+  const body = JSON.stringify({ id: randomUUID(), ...fields });
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (env.MEDIC_INTAKE_HMAC_SECRET !== undefined) headers['x-medic-signature'] = signBody(env.MEDIC_INTAKE_HMAC_SECRET, body);
+  if (env.MEDIC_INTAKE_TOKEN !== undefined) headers['authorization'] = `Bearer ${env.MEDIC_INTAKE_TOKEN}`;
+  const endpoint = `${url.replace(/\/+$/, '')}/v1/signals`;
+  let res: Response;
+  try {
+    res = await fetch(endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(30_000) });
+  } catch (err) {
+    throw new CliError(`cannot reach the intake at ${endpoint}: ${(err as Error).message}. To fix: start it with \`medic intake\`, or check --intake`, EXIT.unavailable);
+  }
+  const text = await res.text();
+  let answer: Record<string, unknown> = {};
+  try {
+    answer = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    answer = { message: text };
+  }
+  if (res.status !== 202) throw new CliError(`intake answered ${res.status}: ${String(answer['message'] ?? text)}`, exitCodeFor(res.status));
+  if (json) {
+    console.log(JSON.stringify(answer, null, 2));
+    return;
+  }
+  for (const r of (answer['results'] as Record<string, unknown>[] | undefined) ?? []) {
+    const where = r['incidentId'] !== undefined ? ` ${String(r['incidentId'])}` : '';
+    const why = r['reason'] !== undefined ? `: ${String(r['reason'])}` : '';
+    console.log(`${String(r['outcome'])}${where}${why}`);
   }
 }
 
@@ -45,7 +113,7 @@ export function registerSignalCommand(program: Command): void {
   program
     .command('signal')
     .description('send a signal (an alert) to medic: opens an incident, or joins the open one for its fingerprint')
-    .option('-f, --file <path>', 'a JSON file holding a Signal (flags override its fields)')
+    .option('-f, --file <path>', 'a JSON file holding a Signal, or - for standard input (flags override its fields)')
     .option('--alertname <name>', 'alert name, e.g. HighErrorRate')
     .option('--service <name>', 'the affected service, e.g. checkout-api')
     .option('--severity <level>', 'severity, e.g. critical', undefined)
@@ -54,41 +122,41 @@ export function registerSignalCommand(program: Command): void {
     .option('--status <status>', 'firing or resolved', undefined)
     .option('--label <name=value>', 'an alert label (repeatable)', parseLabel, [])
     .option('--id <id>', 'notification id (deduplication key); random when absent')
+    .option('--intake <url>', 'send through a running intake (POST <url>/v1/signals, signed with MEDIC_INTAKE_HMAC_SECRET) instead of straight to Temporal')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExample:\n  medic signal --alertname HighErrorRate --service checkout-api --severity critical --label instance=checkout-api')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  medic signal --alertname HighErrorRate --service checkout-api --severity critical --label instance=checkout-api\n  echo \'{"alertname":"DiskFull","service":"billing"}\' | medic signal -f - --intake http://localhost:8787',
+    )
     .action(async (flags: SignalFlags) => {
       const env = cliEnv();
+      const fields = signalFields(flags);
+      if (flags.intake !== undefined) {
+        await sendThroughIntake(env, flags.intake, fields, flags.json === true);
+        return;
+      }
       const config = cliConfig(env);
-      const fromFile = flags.file !== undefined ? readSignalFile(flags.file) : {};
-      const labels = { ...((fromFile['labels'] as Record<string, string> | undefined) ?? {}), ...labelsFrom(flags.label) };
-      const pick = <K extends keyof SignalFlags>(k: K) => (flags[k] !== undefined ? { [k]: flags[k] } : {});
       let signal;
       try {
-        signal = makeSignal({
-          ...fromFile,
-          ...pick('alertname'),
-          ...pick('service'),
-          ...pick('severity'),
-          ...pick('fingerprint'),
-          ...pick('summary'),
-          ...pick('status'),
-          ...pick('id'),
-          labels,
-        });
+        signal = makeSignal(fields);
       } catch (err) {
         throw new CliError(`${(err as Error).message} (see medic signal --help)`, EXIT.usage);
       }
-      const routing = routeSignal(config, signal);
-      if (!routing.routed) throw new CliError(`signal not routed: ${routing.reason}`, EXIT.failure);
+      // A resolution goes to the open incident whatever the routes say now (as in the intake).
+      const routing = signal.status === 'firing' ? routeSignal(config, signal) : undefined;
+      if (routing !== undefined && !routing.routed) throw new CliError(`signal not routed: ${routing.reason}`, EXIT.failure);
+      const route = routing?.routed === true ? routing.decision : undefined;
       const client = await cliClient(env);
       try {
-        const delivery = await deliverSignal(client, signal, routing.decision, { taskQueue: env.MEDIC_TASK_QUEUE });
+        const delivery =
+          route === undefined ? await deliverResolved(client, signal) : await deliverSignal(client, signal, route, { taskQueue: env.MEDIC_TASK_QUEUE });
         if (flags.json === true) {
-          console.log(JSON.stringify({ ...delivery, signalId: signal.id, route: routing.decision }, null, 2));
+          console.log(JSON.stringify({ ...delivery, signalId: signal.id, ...(route !== undefined && { route }) }, null, 2));
         } else if (delivery.kind === 'no-open-incident') {
           console.log(`resolved: no open incident ${delivery.incidentId}; nothing to do`);
         } else {
-          console.log(`${delivery.kind === 'resolved' ? 'resolved' : 'signalled'} ${delivery.incidentId} (playbook ${routing.decision.playbook} on ${routing.decision.target})`);
+          const verb = delivery.kind === 'resolved' ? 'resolved' : delivery.opened === true ? 'opened' : delivery.opened === false ? 'joined open incident' : 'signalled';
+          console.log(`${verb} ${delivery.incidentId}${route !== undefined ? ` (playbook ${route.playbook} on ${route.target})` : ''}`);
           console.log(`  timeline: medic show ${delivery.incidentId}`);
           console.log(`  web UI:   ${webUiLink(env, delivery.incidentId)}`);
         }

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import pino, { type Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -7,17 +6,7 @@ import type { IntakeSecrets } from '../../src/intake/auth.js';
 import { createIntakeServer, type IntakeServer } from '../../src/intake/create-intake-server.js';
 import { temporalDeliverer } from '../../src/intake/temporal-deliverer.js';
 
-/** A free TCP port on loopback (bound, then released for the caller to use). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from './processes.js';
 
 /** Logs of the intake under test: silent unless MEDIC_TEST_LOG=debug (or another level) is set. */
 export function testLogger(): Logger {
