@@ -63,15 +63,8 @@ const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 function authHook(mode: AuthMode) {
   return async (request: FastifyRequest): Promise<void> => {
     if (mode.kind === 'bearer') checkBearer(request.headers.authorization, mode.token);
-    // The signature needs the body: check it is there before reading any, verify it after.
+    // The signature needs the body: check it is there before reading any, verify it once read.
     if (mode.kind === 'hmac') requireSignatureHeader(request.headers[SIGNATURE_HEADER] as string | undefined);
-  };
-}
-
-function signatureHook(mode: AuthMode) {
-  return async (request: FastifyRequest): Promise<void> => {
-    if (mode.kind !== 'hmac') return;
-    checkSignature(request.headers[SIGNATURE_HEADER] as string | undefined, rawBodies.get(request) ?? Buffer.alloc(0), mode.secret);
   };
 }
 
@@ -107,12 +100,25 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
     return503OnClosing: true,
   });
 
-  // JSON only, kept raw for the signature; other media types answer 415.
+  // Endpoints whose body must carry a valid signature, by route URL.
+  const signedRoutes = new Map<string, Extract<AuthMode, { kind: 'hmac' }>>();
+
+  // JSON only; other media types answer 415. The raw bytes are kept: a signature is verified on
+  // them before any JSON parsing, and a body-derived id hashes them.
   app.removeAllContentTypeParsers();
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const raw = body as Buffer;
     rawBodies.set(request, raw);
+    const signed = signedRoutes.get(request.routeOptions.url ?? '');
+    if (signed !== undefined) {
+      try {
+        checkSignature(request.headers[SIGNATURE_HEADER] as string | undefined, raw, signed.secret);
+      } catch (err) {
+        done(err as Error, undefined);
+        return;
+      }
+    }
     if (raw.length === 0) {
       done(new IntakeError(400, 'invalid-json', 'the body is empty. To fix: send a JSON object'), undefined);
       return;
@@ -164,7 +170,8 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
   webhook(INTAKE_ENDPOINTS.alertmanager, auth.alertmanager, 'Alertmanager', parseAlertmanagerPayload);
   webhook(INTAKE_ENDPOINTS.grafana, auth.grafana, 'Grafana', parseGrafanaPayload);
 
-  app.post(INTAKE_ENDPOINTS.generic, { onRequest: authHook(auth.generic), preHandler: signatureHook(auth.generic) }, async (request, reply) => {
+  if (auth.generic.kind === 'hmac') signedRoutes.set(INTAKE_ENDPOINTS.generic, auth.generic);
+  app.post(INTAKE_ENDPOINTS.generic, { onRequest: authHook(auth.generic) }, async (request, reply) => {
     const signal: Signal = parseGenericSignal(requireBody(request), rawBodies.get(request) ?? Buffer.alloc(0), now().toISOString());
     return answer(reply, await acceptSignals(ctx, [signal]));
   });

@@ -67,6 +67,7 @@ const cases: Case[] = [
   { name: 'a generic signal signed with another secret', path: '/v1/signals', body: genericBody, headers: { ...json, 'x-medic-signature': signBody('wrong', genericBody) }, status: 401, error: 'unauthorized', says: /does not match the body/, fingerprints: [`${prefix}-generic`] },
   { name: 'a signature of another body', path: '/v1/signals', body: genericBody, headers: { ...json, 'x-medic-signature': signBody(HMAC, genericBody + ' ') }, status: 401, error: 'unauthorized', says: /does not match the body/, fingerprints: [`${prefix}-generic`] },
   { name: 'a malformed signature', path: '/v1/signals', body: genericBody, headers: { ...json, 'x-medic-signature': 'md5=abc' }, status: 401, error: 'unauthorized', says: /sha256=/, fingerprints: [`${prefix}-generic`] },
+  { name: 'a generic body cut short, signed with another secret (checked before parsing)', path: '/v1/signals', body: genericBody.slice(0, 20), headers: { ...json, 'x-medic-signature': signBody('wrong', genericBody.slice(0, 20)) }, status: 401, error: 'unauthorized', says: /does not match the body/, fingerprints: [] },
   { name: 'JSON cut short', path: '/v1/signals/alertmanager', body: okGroup.slice(0, 40), headers: { ...json, ...bearer }, status: 400, error: 'invalid-json', says: /not valid JSON/, fingerprints: [`${prefix}-1`] },
   { name: 'an empty body', path: '/v1/signals/alertmanager', body: '', headers: { ...json, ...bearer }, status: 400, error: 'invalid-json', says: /empty/, fingerprints: [] },
   {
