@@ -30,12 +30,13 @@ export async function startCountingBackend(name: string): Promise<CountingBacken
   return backend;
 }
 
-/** Send `n` requests through `url` one after another; returns which backend answered each. */
+/** Send `n` requests through `url` one after another; returns which backend answered each ("web-a", or "web-a HTTP 500" when it failed). */
 export async function sendRequests(url: string, n: number): Promise<string[]> {
   const answered: string[] = [];
   for (let i = 0; i < n; i++) {
     const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-    answered.push(res.headers.get('x-backend') ?? `HTTP ${res.status}`);
+    const backend = res.headers.get('x-backend') ?? 'unknown';
+    answered.push(res.status === 200 ? backend : `${backend} HTTP ${res.status}`);
     await res.arrayBuffer();
   }
   return answered;
