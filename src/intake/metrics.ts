@@ -56,7 +56,7 @@ export class IntakeMetrics {
     }
   }
 
-  /** The value of one series, for tests and the start-up self-check. */
+  /** The value of one counter series (the first whose labels include these), e.g. for tests. */
   async value(name: string, labels: Record<string, string>): Promise<number> {
     const metric = await this.registry.getSingleMetric(name)?.get();
     const match = metric?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));

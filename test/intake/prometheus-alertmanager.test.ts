@@ -45,10 +45,18 @@ defaultRoute:
   playbook: http-service-outage
   target: not-this-one
 `,
-      // Watch what the intake hands to Temporal, to learn the fingerprint Alertmanager chose.
+      // Watch what Temporal recorded through the intake, to learn the fingerprint Alertmanager chose.
       wrap: (real) => ({
-        firing: (signal, route) => (seen.push(signal), real.firing(signal, route)),
-        resolved: (signal) => (seen.push(signal), real.resolved(signal)),
+        firing: async (signal, route) => {
+          const delivery = await real.firing(signal, route);
+          seen.push(signal);
+          return delivery;
+        },
+        resolved: async (signal) => {
+          const delivery = await real.resolved(signal);
+          seen.push(signal);
+          return delivery;
+        },
       }),
     });
     cleanups.push(() => intake.close());
