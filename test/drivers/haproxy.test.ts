@@ -3,6 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CancelledFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { FailureType } from '../../activities/contract.js';
 import { activityFailure, driverActivities, runActivity, stepInput, testConfig } from '../helpers/driver-activities.js';
 import { startHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
@@ -88,6 +91,20 @@ describe('HAProxy isolate and rejoin through the runtime API', () => {
     const { result } = await runActivity(activities.isolate, stepInput('app-a-quick'));
     assert.equal(result.data?.['sessionsLeft'], 1);
     assert.match(result.summary, /1 session\(s\) still open after the 300 ms drain timeout/);
+    await slow;
+    await runActivity(activities.rejoin, stepInput('app-a'));
+  });
+
+  it('an isolate waiting for open sessions stops within a second when the step is cancelled', async () => {
+    const slow = fetch(`${haproxy.url}/slow/2500`, { headers: { 'x-server': 'a' }, signal: AbortSignal.timeout(5_000) });
+    await new Promise((r) => setTimeout(r, 200));
+    const env = new MockActivityEnvironment({ activityType: 'isolate' }, { logger: new DefaultLogger('ERROR') });
+    const running = env.run(activities.isolate, stepInput('app-a'));
+    await new Promise((r) => setTimeout(r, 300));
+    const cancelledAt = Date.now();
+    env.cancel();
+    await assert.rejects(running, (err: unknown) => err instanceof CancelledFailure);
+    assert.ok(Date.now() - cancelledAt < 1_000, `stopped ${Date.now() - cancelledAt} ms after the cancellation`);
     await slow;
     await runActivity(activities.rejoin, stepInput('app-a'));
   });
