@@ -34,6 +34,8 @@ import { HumanGates, validateAction } from './runtime/human-gates.js';
 import { createPlaybookContext } from './runtime/playbook-context.js';
 import { RETRY } from './runtime/retry-profiles.js';
 import { failureFacts, runStep, type StepEnv } from './runtime/step-runner.js';
+import { incidentMetrics } from './runtime/incident-metrics.js';
+import { recoverySeconds } from './runtime/recovery-time.js';
 import { Timeline } from './runtime/timeline.js';
 import { renderDetails } from './runtime/details.js';
 import { MedicAlert, MedicFingerprint, MedicPlaybook, MedicService, MedicSeverity, MedicStatus } from './search-attributes.js';
@@ -51,6 +53,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   const compensations = new CompensationStack();
   const gates = new HumanGates(timeline);
   const seenSignals = new Set<string>();
+  const metrics = incidentMetrics(input.playbook, input.dryRun);
 
   let status: IncidentStatus = 'open';
   let runningStep: string | undefined;
@@ -91,6 +94,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     params: input.params,
     dryRun: input.dryRun,
     timeline,
+    metrics,
     onRunning: (label) => {
       runningStep = label;
       refreshDetails();
@@ -103,7 +107,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     seenSignals.add(signal.id);
     timeline.add(signal.status === 'resolved' ? 'resolved' : 'signal', `${signal.status}: ${signal.alertname} on ${signal.service}`, {
       actor: signal.source,
-      data: { signalId: signal.id, severity: signal.severity, ...(signal.summary !== undefined && { summary: signal.summary }) },
+      data: {
+        signalId: signal.id,
+        severity: signal.severity,
+        ...(signal.startsAt !== undefined && { startsAt: signal.startsAt }),
+        ...(signal.summary !== undefined && { summary: signal.summary }),
+      },
     });
     return true;
   };
@@ -336,6 +345,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     status = final;
     upsertSearchAttributes([{ key: MedicStatus, value: final }]);
     timeline.add('outcome', `incident ${final}`);
+    metrics.closed(final, recoverySeconds(final, timeline.all()));
     runningStep = undefined;
     refreshDetails();
     await condition(allHandlersFinished);

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT } from './cli-error.js';
 import { registerIncidentCommands } from './incident-commands.js';
+import { registerQueryCommands } from './query-commands.js';
 import { registerIntakeCommand } from './intake-command.js';
 import { registerSignalCommand } from './signal-command.js';
 import { registerWorkerCommands } from './worker-commands.js';
@@ -14,6 +15,7 @@ function buildProgram(): Command {
   registerSignalCommand(program);
   registerIntakeCommand(program);
   registerIncidentCommands(program);
+  registerQueryCommands(program);
   return program;
 }
 

@@ -51,6 +51,7 @@ export function createPlaybookContext(deps: ContextDeps): PlaybookContext {
         dryRunResult: { summary: 'dry run: nobody notified' },
       });
       stepEnv.timeline.add('escalated', `escalated to a human: ${reason}`);
+      stepEnv.metrics.escalated();
       if (input.dryRun) return 'no-ack';
       return gates.waitForAck(ackTimeout);
     },

@@ -5,6 +5,7 @@ import { NON_RETRYABLE_FAILURES } from '../../activities/contract.js';
 import type { Params } from '../definitions.js';
 import type { StepSpec } from './playbook-api.js';
 import { RETRY, backoffMs, type StepRetry } from './retry-profiles.js';
+import type { IncidentMetrics } from './incident-metrics.js';
 import type { Timeline } from './timeline.js';
 
 const DEFAULT_STEP_TIMEOUT: Duration = '2 minutes';
@@ -21,6 +22,7 @@ export interface StepEnv {
   params: Params;
   dryRun: boolean;
   timeline: Timeline;
+  metrics: IncidentMetrics;
   /** Called with the step now running (or undefined), for current details and state. */
   onRunning(label: string | undefined): void;
 }
@@ -65,7 +67,7 @@ export async function runStep<K extends ActivityName>(
   for (let attempt = 1; ; attempt++) {
     const label = `${spec.name} (attempt ${attempt} of ${retry.maximumAttempts})`;
     env.onRunning(label);
-    env.timeline.add('step-started', `started ${spec.name}`, { step: spec.name, attempt });
+    env.timeline.add('step-started', `started ${spec.name}`, { step: spec.name, attempt, data: { activity: spec.activity } });
     const startedAt = Date.now();
     try {
       const call = activities[spec.activity] as unknown as {
@@ -80,12 +82,15 @@ export async function runStep<K extends ActivityName>(
         },
         [{ ...input, ...spec.with }],
       );
+      const durationMs = Date.now() - startedAt;
+      const healthy = (output as { healthy?: unknown }).healthy;
       env.timeline.add('step-succeeded', `${spec.name}: ${output.summary}`, {
         step: spec.name,
         attempt,
-        durationMs: Date.now() - startedAt,
-        ...(output.data !== undefined && { data: output.data }),
+        durationMs,
+        data: { activity: spec.activity, ...(typeof healthy === 'boolean' && { healthy }), ...output.data },
       });
+      env.metrics.stepAttempt(spec.activity, 'succeeded', durationMs);
       env.onRunning(undefined);
       return output;
     } catch (err) {
@@ -97,12 +102,14 @@ export async function runStep<K extends ActivityName>(
         NON_RETRYABLE_FAILURES.includes(facts.type) ||
         (retry.nonRetryableErrorTypes ?? []).includes(facts.type);
       const last = stopNow || attempt >= retry.maximumAttempts;
+      const durationMs = Date.now() - startedAt;
       env.timeline.add('step-failed', `${spec.name} failed: ${facts.message}`, {
         step: spec.name,
         attempt,
-        durationMs: Date.now() - startedAt,
-        data: { errorType: facts.type, final: last },
+        durationMs,
+        data: { activity: spec.activity, errorType: facts.type, final: last },
       });
+      env.metrics.stepAttempt(spec.activity, 'failed', durationMs);
       if (last) {
         throw ApplicationFailure.create({
           type: STEP_FAILED,
