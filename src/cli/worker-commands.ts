@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createActivities } from '../../activities/create-activities.js';
 import { createLogger } from '../logging/logger.js';
-import { installSdkLogging } from '../logging/sdk-logging.js';
+import { installSdkRuntime } from '../worker/sdk-runtime.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { connectWorker } from '../temporal/connect.js';
 import { resolveTemporalCli } from '../temporal/temporal-cli.js';
@@ -14,6 +14,8 @@ import type { MedicEnv } from '../config/env.js';
 import type { Logger } from 'pino';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const metricsOption = (env: MedicEnv) => (env.MEDIC_WORKER_METRICS === 'off' ? {} : { metricsAddress: env.MEDIC_WORKER_METRICS });
 
 /** Resolve when the process is asked to stop (Ctrl-C or SIGTERM). */
 function stopRequested(logger: Logger): Promise<string> {
@@ -36,7 +38,10 @@ async function runWorkerUntilStopped(env: MedicEnv, logger: Logger, stopped: Pro
     taskQueue: env.MEDIC_TASK_QUEUE,
     activities: createActivities({ config, logger }),
   });
-  logger.info({ taskQueue: env.MEDIC_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker ready');
+  logger.info(
+    { taskQueue: env.MEDIC_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, metrics: env.MEDIC_WORKER_METRICS === 'off' ? 'off' : `http://${env.MEDIC_WORKER_METRICS}/metrics` },
+    'worker ready',
+  );
   void stopped.then(() => worker.shutdown());
   try {
     await worker.run();
@@ -52,7 +57,7 @@ export function registerWorkerCommands(program: Command): void {
     .action(async () => {
       const env = cliEnv();
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL });
-      installSdkLogging(logger);
+      installSdkRuntime(logger, metricsOption(env));
       await runWorkerUntilStopped(env, logger, stopRequested(logger));
     });
 
@@ -65,7 +70,7 @@ export function registerWorkerCommands(program: Command): void {
     .action(async (flags: { port: string; uiPort: string; db: string }) => {
       const env = cliEnv();
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL, pretty: true });
-      installSdkLogging(logger);
+      installSdkRuntime(logger, metricsOption(env));
       const stopped = stopRequested(logger);
       mkdirSync(join(flags.db, '..'), { recursive: true });
       const cliPath = resolveTemporalCli({ install: true, explicit: env.TEMPORAL_CLI });

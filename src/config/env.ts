@@ -9,6 +9,8 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
   TEMPORAL_CLI: z.string().min(1).optional(),
   MEDIC_CONFIG: z.string().min(1).optional(),
+  /** host:port of the worker's Prometheus endpoint, or "off". */
+  MEDIC_WORKER_METRICS: z.string().regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port or off').default('127.0.0.1:9464'),
   MEDIC_TASK_QUEUE: z.string().min(1).default('medic'),
   MEDIC_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   MEDIC_INTAKE_PORT: z.coerce.number().int().min(1).max(65535).default(8787),

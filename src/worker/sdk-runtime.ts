@@ -9,15 +9,34 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
   ERROR: 'error',
 };
 
+export interface SdkRuntimeOptions {
+  level?: LogLevel;
+  /** host:port for the worker's Prometheus endpoint (SDK metrics and medic_* figures); off when absent. */
+  metricsAddress?: string;
+}
+
 /**
  * Send the Temporal SDK's own logs (worker, workflows, activities) through medic's pino logger,
  * tagged with the incident id. Must run before anything creates a Temporal runtime.
  * medic handles SIGINT/SIGTERM itself (worker first, then the dev server), so the SDK does not.
  */
-export function installSdkLogging(logger: Logger, level: LogLevel = 'WARN'): void {
+export function installSdkRuntime(logger: Logger, options: SdkRuntimeOptions = {}): void {
   Runtime.install({
     shutdownSignals: [],
-    logger: new DefaultLogger(level, (entry) => {
+    ...(options.metricsAddress !== undefined && {
+      telemetryOptions: {
+        metrics: {
+          prometheus: {
+            bindAddress: options.metricsAddress,
+            histogramBucketOverrides: {
+              medic_time_to_recovery: [10, 30, 60, 120, 300, 600, 1800, 3600, 7200],
+              medic_step_duration: [10, 50, 100, 500, 1000, 5000, 15000, 60000, 180000],
+            },
+          },
+        },
+      },
+    }),
+    logger: new DefaultLogger(options.level ?? 'WARN', (entry) => {
       const meta = (entry.meta ?? {}) as Record<string, unknown>;
       const { workflowId, ...rest } = meta;
       const fields = workflowId === undefined ? rest : { incidentId: workflowId, ...rest };

@@ -23,10 +23,10 @@ async function uiJson(uiPort: number, path: string): Promise<unknown> {
 
 describe('medic dev', () => {
   it('runs the dev server, Web UI and worker; incidents opened by medic signal survive a restart', async () => {
-    const [port, uiPort] = [await freePort(), await freePort()];
+    const [port, uiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
     const cli = process.env['MEDIC_TEMPORAL_CLI_PATH'];
     assert.ok(cli, 'the test runner provides the Temporal CLI path');
-    const env = { TEMPORAL_CLI: cli, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, MEDIC_TASK_QUEUE: 'medic' };
+    const env = { TEMPORAL_CLI: cli, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, MEDIC_TASK_QUEUE: 'medic', MEDIC_WORKER_METRICS: `127.0.0.1:${metricsPort}` };
     const devArgs = ['dev', '--port', String(port), '--ui-port', String(uiPort), '--db', join(dir, 'dev.sqlite')];
 
     dev = startMedic(devArgs, env);
@@ -52,6 +52,10 @@ describe('medic dev', () => {
     assert.equal(approve.code, 5, 'a rejected action exits 5');
     assert.equal(approve.stderr.trim().split('\n').length, 1, 'one clear line');
     assert.match(approve.stderr, /approve rejected: nothing to approve/);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    assert.match(metrics, /medic_escalations\{[^}]*playbook="diagnose-and-escalate"[^}]*\} 1/, 'the worker exports medic figures');
+    assert.match(metrics, /medic_step_attempts\{[^}]*activity="escalate"[^}]*result="succeeded"/);
 
     const listed = (await uiJson(uiPort, `/api/v1/namespaces/default/workflows?query=${encodeURIComponent('MedicService="billing"')}`)) as {
       executions?: Array<{ execution?: { workflowId?: string } }>;
