@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Pm2Process } from '../../src/config/process-schema.js';
 import { MisconfigurationError, TargetUnavailableError } from '../driver-errors.js';
 import { keepAlive } from '../support/waiting.js';
+import { isAlive } from './is-alive.js';
 import type { LogSource, ProcessManager } from './process-manager.js';
 
 // PM2 through its programmatic API. Each call connects to the daemon of the configured PM2_HOME,
@@ -46,8 +47,18 @@ export class Pm2Manager implements ProcessManager {
     this.home = cfg.pm2Home ?? join(homedir(), '.pm2');
   }
 
+  /** Whether a daemon runs for this PM2_HOME: connecting otherwise would start an empty one. */
+  private daemonRunning(): boolean {
+    try {
+      const pid = Number(readFileSync(join(this.home, 'pm2.pid'), 'utf8'));
+      return existsSync(join(this.home, 'rpc.sock')) && Number.isInteger(pid) && pid > 0 && isAlive(pid);
+    } catch {
+      return false;
+    }
+  }
+
   private async session<T>(what: string, fn: (pm2: Pm2Api) => Promise<T>): Promise<T> {
-    if (!existsSync(join(this.home, 'rpc.sock')) || !existsSync(join(this.home, 'pm2.pid'))) {
+    if (!this.daemonRunning()) {
       throw new TargetUnavailableError(`no PM2 daemon is running with PM2_HOME ${this.home}, so ${this.label} cannot be managed. To fix: start PM2 there, or set ${this.field}.pm2Home to the right folder`);
     }
     return keepAlive(`pm2 ${what} ${this.cfg.name}`, async () => {

@@ -3,6 +3,8 @@ import { CommandManager } from './command-manager.js';
 import { Pm2Manager } from './pm2-manager.js';
 import { SystemdManager } from './systemd-manager.js';
 
+export { isAlive } from './is-alive.js';
+
 /** Where a process's recent output can be read. */
 export type LogSource = { kind: 'files'; files: string[] } | { kind: 'argv'; argv: string[] };
 
@@ -29,15 +31,5 @@ export function processManagerFor(target: string, cfg: ProcessConfig): ProcessMa
       return new SystemdManager(cfg, field);
     case 'command':
       return new CommandManager(cfg, field);
-  }
-}
-
-/** Whether a PID names a live process on this machine (signal 0 checks without signalling). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
