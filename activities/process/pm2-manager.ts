@@ -63,10 +63,24 @@ export class Pm2Manager implements ProcessManager {
     }
     return keepAlive(`pm2 ${what} ${this.cfg.name}`, async () => {
       const pm2 = new (loadPm2().custom)({ pm2_home: this.home });
-      await call((cb) => pm2.connect(cb));
+      let timer: NodeJS.Timeout | undefined;
+      // PM2's API has no timeouts of its own: a hung daemon must not hang the step.
+      const hung = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new TargetUnavailableError(`the PM2 daemon (PM2_HOME ${this.home}) did not answer "${what} ${this.cfg.name}" within ${this.cfg.commandTimeout} ms. To fix: check \`pm2 ping\`, or raise ${this.field}.commandTimeout`)),
+          this.cfg.commandTimeout,
+        );
+      });
       try {
-        return await fn(pm2);
+        return await Promise.race([
+          (async () => {
+            await call((cb) => pm2.connect(cb));
+            return fn(pm2);
+          })(),
+          hung,
+        ]);
       } finally {
+        clearTimeout(timer);
         await call((cb) => pm2.disconnect(cb)).catch(() => undefined);
       }
     });
