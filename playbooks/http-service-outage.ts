@@ -64,7 +64,7 @@ export const httpServiceOutage: Playbook = {
       retry: RETRY.careful,
       timeout: ISOLATE_TIMEOUT,
       heartbeatTimeout: WAITING_HEARTBEAT,
-      compensate: { name: `rejoin ${pb.target}`, activity: 'rejoin' },
+      compensate: { name: `rejoin ${pb.target}`, activity: 'rejoin', timeout: ISOLATE_TIMEOUT, heartbeatTimeout: WAITING_HEARTBEAT },
       dryRunResult: dryOk,
     });
     await pb.step({ name: `diagnose ${pb.target}`, activity: 'diagnose', retry: RETRY.quick, dryRunResult: dryOk });
@@ -96,6 +96,8 @@ export const httpServiceOutage: Playbook = {
         name: `roll ${pb.target} forward to ${out.fromVersion}`,
         activity: 'rollforward',
         params: { version: out.fromVersion },
+        timeout: RESTART_TIMEOUT,
+        heartbeatTimeout: WAITING_HEARTBEAT,
       }),
       dryRunResult: { summary: 'dry run', fromVersion: 'current', toVersion: 'previous' },
     });

@@ -1,10 +1,12 @@
 import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import {
   CancellationScope,
   allHandlersFinished,
   condition,
   isCancellation,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -34,6 +36,7 @@ import { HumanGates, validateAction } from './runtime/human-gates.js';
 import { createPlaybookContext } from './runtime/playbook-context.js';
 import { RETRY } from './runtime/retry-profiles.js';
 import { failureFacts, runStep, type StepEnv } from './runtime/step-runner.js';
+import { Escalations } from './runtime/escalations.js';
 import { incidentMetrics } from './runtime/incident-metrics.js';
 import { recoverySeconds } from './runtime/recovery-time.js';
 import { Timeline } from './runtime/timeline.js';
@@ -42,6 +45,14 @@ import { MedicAlert, MedicFingerprint, MedicPlaybook, MedicService, MedicSeverit
 
 /** How long an escalated or failed incident stays open for a human to retry or abort it. */
 const DEFAULT_HUMAN_HOLD: Duration = '24 hours';
+/** How long a recovered incident stays open for its alert to clear (route param settleFor; 0 to close at once). */
+const DEFAULT_SETTLE: Duration = '2 minutes';
+
+const PATCH_RESOLUTION_ENDS_HOLD = 'resolution-ends-hold';
+const PATCH_SETTLE_AFTER_RECOVERY = 'settle-after-recovery';
+
+const durationOf = (value: unknown, fallback: Duration): Duration =>
+  typeof value === 'string' || typeof value === 'number' ? (value as Duration) : fallback;
 
 /**
  * One incident: the durable life of one alert fingerprint, from the first signal to an outcome.
@@ -65,6 +76,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   let playbookScope: CancellationScope | undefined;
   let heldOutcome: 'escalated' | 'failed' = 'escalated';
   let resolvedDuringHold = false;
+  let resolvedAfterRun = false;
+  let playbookRunning = false;
 
   const state = (): IncidentState => ({
     status,
@@ -120,6 +133,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     if (!takeSignal(signal) || resolvedBy !== undefined) return;
     resolvedBy = signal;
     if (holding) resolvedDuringHold = true;
+    if (!playbookRunning) resolvedAfterRun = true;
     const playbook = findPlaybook(input.playbook);
     if (playbookScope !== undefined && playbook?.stopsOnResolve) {
       timeline.add('note', `${input.playbook} stops when its alert resolves: stopping and undoing its steps`);
@@ -159,9 +173,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   );
   setHandler(
     ackUpdate,
-    (action) => {
+    async (action) => {
       gates.ack(action);
       setStatus(holding ? heldOutcome : 'escalated');
+      await escalations.followUp('acknowledge', `acknowledged by ${action.by}: ${action.reason}`);
       return state();
     },
     {
@@ -235,6 +250,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   timeline.add('incident-opened', `${input.alertname} on ${input.service}: running ${input.playbook} on ${input.target}${input.dryRun ? ' (dry run)' : ''}`);
   refreshDetails();
 
+  const escalations = new Escalations(stepEnv, input);
   const undoAll = (reason: string) => CancellationScope.nonCancellable(() => compensations.runAll(stepEnv, reason));
   try {
     const playbook = findPlaybook(input.playbook);
@@ -244,11 +260,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
     }
     while (playbook !== undefined && outcome === undefined) {
       setStatus('recovering');
-      const ctx = createPlaybookContext({ input, incidentId, stepEnv, compensations, gates });
+      const ctx = createPlaybookContext({ input, incidentId, stepEnv, compensations, gates, escalations });
       playbookScope = new CancellationScope();
       const scope = playbookScope;
       let ran: 'recovered' | 'escalated' | 'failed' | 'stopped';
       try {
+        playbookRunning = true;
         ran = await scope.run(() => playbook.run(ctx));
       } catch (err) {
         if (isCancellation(err)) {
@@ -263,6 +280,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         }
       } finally {
         playbookScope = undefined;
+        playbookRunning = false;
       }
 
       if (ran === 'stopped') {
@@ -274,6 +292,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         // Recovered: the target is back in service; nothing is left to undo.
         compensations.clear();
         outcome = 'recovered';
+        await settleAfterRecovery();
         break;
       }
       if (ran === 'failed') {
@@ -289,7 +308,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       holding = true;
       setStatus(gates.acked ? ran : 'awaiting-human');
       const hold = (input.params['humanHold'] as Duration | undefined) ?? DEFAULT_HUMAN_HOLD;
-      await condition(() => retryRequest !== undefined || abortRequest !== undefined || resolvedDuringHold, hold, {
+      // A resolution that came while the undo or the failure notice ran also ends the hold.
+      const lateResolutionEndsHold = patched(PATCH_RESOLUTION_ENDS_HOLD);
+      const resolvedNow = () => resolvedDuringHold || (lateResolutionEndsHold && resolvedAfterRun);
+      await condition(() => retryRequest !== undefined || abortRequest !== undefined || resolvedNow(), hold, {
         summary: `held open for a human to retry or abort (${ran})`,
       });
       holding = false;
@@ -301,7 +323,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       if (abortRequest !== undefined) {
         await undoAll('aborted');
         outcome = 'aborted';
-      } else if (resolvedDuringHold) {
+      } else if (resolvedNow()) {
         outcome = 'resolved';
       } else {
         timeline.add('note', `nobody retried or aborted within ${hold}: closing as ${ran}`);
@@ -321,17 +343,24 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
 
   async function notifyFailure(): Promise<void> {
     try {
-      await runStep(stepEnv, {
-        name: 'notify: playbook failed',
-        activity: 'escalate',
-        with: { event: 'trigger', reason: `${input.playbook} failed on ${input.target}`, severity: input.severity },
-        retry: RETRY.quick,
-        dryRunResult: { summary: 'dry run' },
-      });
-      gates.awaitAck();
+      if (await escalations.trigger('notify: playbook failed', `${input.playbook} failed on ${input.target}`)) gates.awaitAck();
     } catch (err) {
+      if (isCancellation(err)) throw err;
       timeline.add('note', `could not notify anyone of the failure: ${failureFacts(err).message}`);
     }
+  }
+
+  /**
+   * After a verified recovery, stay open a while: the alert usually clears a little later, and a
+   * repeat notification in the meantime must join this incident, not start the playbook again.
+   */
+  async function settleAfterRecovery(): Promise<void> {
+    const settle = durationOf(input.params['settleFor'], DEFAULT_SETTLE);
+    if (input.dryRun || msToNumber(settle) <= 0 || resolvedBy !== undefined || !patched(PATCH_SETTLE_AFTER_RECOVERY)) return;
+    setStatus('recovered');
+    timeline.add('note', `recovered; staying open up to ${String(settle)} for the alert to clear (repeats join this incident)`);
+    const cleared = await condition(() => resolvedBy !== undefined, settle, { summary: 'waiting for the alert to clear' });
+    if (!cleared) timeline.add('note', `the alert did not clear within ${String(settle)} of the recovery; closing as recovered`);
   }
 
   async function finish(): Promise<IncidentResult> {
@@ -342,6 +371,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       });
     }
     const final = outcome ?? 'failed';
+    if (final === 'recovered' || final === 'resolved' || final === 'aborted') {
+      await escalations.followUp('resolve', `incident ${final}`);
+    }
     status = final;
     upsertSearchAttributes([{ key: MedicStatus, value: final }]);
     timeline.add('outcome', `incident ${final}`);

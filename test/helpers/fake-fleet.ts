@@ -3,13 +3,15 @@ import type { ActivityName, MedicActivities, StepInput } from '../../activities/
 import { FailureType } from '../../activities/contract.js';
 
 /** What one call of an activity does: succeed, fail (retryable), fail for good, or hang until cancelled. */
-export type Behaviour = 'ok' | 'fail' | 'fatal' | 'hang' | 'healthy' | 'unhealthy';
+export type Behaviour = 'ok' | 'fail' | 'fatal' | 'hang' | 'slow' | 'healthy' | 'unhealthy';
 
 export interface FleetCall {
   activity: ActivityName;
   target: string;
   attempt: number;
   params: StepInput['params'];
+  /** For escalate: trigger, acknowledge or resolve. */
+  event?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
 }
 
@@ -43,7 +45,8 @@ export class FakeFleet {
 
   private async perform(activity: ActivityName, input: StepInput): Promise<Behaviour> {
     const behaviour = this.next(activity);
-    const call: FleetCall = { activity, target: input.target, attempt: Context.current().info.attempt, params: input.params, outcome: 'ok' };
+    const event = (input as { event?: string }).event;
+    const call: FleetCall = { activity, target: input.target, attempt: Context.current().info.attempt, params: input.params, outcome: 'ok', ...(event !== undefined && { event }) };
     this.calls.push(call);
     if (behaviour === 'fail') {
       call.outcome = 'failed';
@@ -53,6 +56,7 @@ export class FakeFleet {
       call.outcome = 'failed';
       throw ApplicationFailure.create({ type: FailureType.UnknownTarget, nonRetryable: true, message: `unknown target "${input.target}"` });
     }
+    if (behaviour === 'slow') await Context.current().sleep(1_500);
     if (behaviour === 'hang') {
       // Like a real driver waiting on a stuck process: heartbeat until cancelled.
       const ctx = Context.current();

@@ -21,7 +21,8 @@ export function testSignal(fingerprint: string, overrides: Partial<SignalInput> 
 }
 
 export function testRoute(overrides: Partial<RoutedSignal> = {}): RoutedSignal {
-  return { route: 'test', playbook: 'http-service-outage', target: 'checkout-api-1', params: {}, dryRun: false, ...overrides };
+  // Tests close recovered incidents at once unless they test the settle window.
+  return { route: 'test', playbook: 'http-service-outage', target: 'checkout-api-1', dryRun: false, ...overrides, params: { settleFor: '0s', ...overrides.params } };
 }
 
 /** Deliver a signal the way the intake does, and return the incident's handle. */

@@ -132,7 +132,12 @@ describe('compensation', () => {
       return handle.result();
     });
     assert.equal(result.outcome, 'recovered');
-    assert.deepEqual(fleet.order.slice(8), ['isolate', 'diagnose', 'restart', 'verify', 'rejoin']);
+    assert.deepEqual(fleet.order.slice(7), ['escalate', 'escalate', 'isolate', 'diagnose', 'restart', 'verify', 'rejoin', 'escalate']);
+    assert.deepEqual(
+      fleet.calls.filter((c) => c.activity === 'escalate').map((c) => c.event),
+      ['trigger', 'acknowledge', 'resolve'],
+      'the page follows the incident: acknowledged, then resolved once the retry recovered',
+    );
     assert.equal(entriesOf(result, 'retry')[0]?.actor, 'frank');
   });
 });

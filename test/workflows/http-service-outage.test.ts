@@ -70,8 +70,13 @@ describe('http-service-outage', () => {
     });
     assert.equal(result.outcome, 'escalated');
     assert.deepEqual(fleet.order, [
-      'isolate', 'diagnose', 'restart', 'verify', 'rollback', 'restart', 'verify', 'escalate',
+      'isolate', 'diagnose', 'restart', 'verify', 'rollback', 'restart', 'verify', 'escalate', 'escalate',
     ]);
+    assert.deepEqual(
+      fleet.calls.filter((c) => c.activity === 'escalate').map((c) => c.event),
+      ['trigger', 'acknowledge'],
+      'the page is acknowledged when a human acks; it is not resolved while the backend is still broken',
+    );
     assert.ok(fleet.isolated.has('checkout-api-1'), 'a still-broken backend is not put back into rotation');
     const ack = entriesOf(result, 'acked')[0];
     assert.equal(ack?.actor, 'alice');

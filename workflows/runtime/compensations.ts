@@ -35,6 +35,8 @@ export class CompensationStack {
           name: spec.name,
           activity: spec.activity,
           ...(spec.params !== undefined && { params: spec.params }),
+          ...(spec.timeout !== undefined && { timeout: spec.timeout }),
+          ...(spec.heartbeatTimeout !== undefined && { heartbeatTimeout: spec.heartbeatTimeout }),
           retry: RETRY.compensation,
           dryRunResult: { summary: 'dry run' } as never,
         });

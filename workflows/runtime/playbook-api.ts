@@ -8,6 +8,10 @@ export interface CompensationSpec {
   name: string;
   activity: ActivityName;
   params?: Params;
+  /** Time allowed for one attempt of the undo. */
+  timeout?: Duration;
+  /** Set for undos that wait (a rejoin draining, a roll-forward restarting). */
+  heartbeatTimeout?: Duration;
 }
 
 export interface StepSpec<K extends ActivityName> {

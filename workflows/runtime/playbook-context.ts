@@ -1,9 +1,9 @@
 import type { IncidentInput } from '../definitions.js';
 import type { CompensationStack } from './compensations.js';
+import type { Escalations } from './escalations.js';
 import type { HumanGates } from './human-gates.js';
 import type { ActivityName, ActivityOutput } from '../../activities/contract.js';
 import type { PlaybookContext, StepSpec } from './playbook-api.js';
-import { RETRY } from './retry-profiles.js';
 import { runStep, type StepEnv } from './step-runner.js';
 
 export interface ContextDeps {
@@ -12,6 +12,7 @@ export interface ContextDeps {
   stepEnv: StepEnv;
   compensations: CompensationStack;
   gates: HumanGates;
+  escalations: Escalations;
 }
 
 /** Build the step API a playbook sees for one run. */
@@ -43,14 +44,8 @@ export function createPlaybookContext(deps: ContextDeps): PlaybookContext {
     },
 
     async escalate(reason, { ackTimeout }) {
-      await runStep(stepEnv, {
-        name: 'escalate',
-        activity: 'escalate',
-        with: { event: 'trigger', reason, severity: input.severity },
-        retry: RETRY.quick,
-        dryRunResult: { summary: 'dry run: nobody notified' },
-      });
-      stepEnv.timeline.add('escalated', `escalated to a human: ${reason}`);
+      const delivered = await deps.escalations.trigger('escalate', reason);
+      stepEnv.timeline.add('escalated', `escalated to a human${delivered ? '' : ' (page NOT delivered)'}: ${reason}`);
       stepEnv.metrics.escalated();
       if (input.dryRun) return 'no-ack';
       return gates.waitForAck(ackTimeout);
