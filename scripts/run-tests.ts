@@ -1,12 +1,13 @@
 // Runs the test suite against one real Temporal dev server for the whole run.
 // The server is started from the project's own Temporal CLI (see scripts/setup.ts), never downloaded.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEnv } from '../src/config/env.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../src/temporal/temporal-cli.js';
+import { formatSummary, readRows, SUMMARY_ENV } from './chaos-summary.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -25,6 +26,9 @@ async function main(): Promise<number> {
   const cliPath = resolveTemporalCli({ install: false, explicit: readEnv().TEMPORAL_CLI });
   const server = await startDevServer({ cliPath });
   console.log(`temporal dev server for tests at ${server.address} (${cliPath})`);
+  // One summary file per run, so concurrent runs in the same checkout never mix their figures.
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  const summaryFile = join(ROOT, 'test-results', `chaos-summary-${process.pid}.jsonl`);
   try {
     const child = spawn(
       process.execPath,
@@ -32,13 +36,24 @@ async function main(): Promise<number> {
       {
         cwd: ROOT,
         stdio: 'inherit',
-        env: { ...process.env, MEDIC_TEST_TEMPORAL_ADDRESS: server.address, MEDIC_TEMPORAL_CLI_PATH: cliPath },
+        env: { ...process.env, MEDIC_TEST_TEMPORAL_ADDRESS: server.address, MEDIC_TEMPORAL_CLI_PATH: cliPath, [SUMMARY_ENV]: summaryFile },
       },
     );
-    return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+    const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+    printChaosSummary(summaryFile);
+    return code;
   } finally {
     await server.teardown();
   }
+}
+
+/** The reliability and hostile-input figures of this run (issue 6), when those suites ran. */
+function printChaosSummary(file: string): void {
+  const rows = readRows(file);
+  if (rows.length === 0) return;
+  console.log(`\nreliability and hostile input (test/chaos, test/security):\n${formatSummary(rows)}`);
+  copyFileSync(file, join(ROOT, 'test-results', 'chaos-summary.jsonl'));
+  rmSync(file, { force: true });
 }
 
 main().then(

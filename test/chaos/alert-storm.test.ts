@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { incidentWorkflowId, timelineQuery } from '../../workflows/definitions.js';
+import { reportChaos } from '../helpers/chaos-summary.js';
+import { FakeFleet } from '../helpers/fake-fleet.js';
+import { startTestIntake } from '../helpers/intake.js';
+import { KeepAliveClient, mapBounded } from '../helpers/load.js';
+import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
+
+// An alert storm through the real intake into the dev server: 10,000 alerts over 100 fingerprints,
+// half as medic signals, half in Alertmanager groups of ten, sent by 32 keep-alive senders that
+// retry a 503 the way Alertmanager does. Every alert has its own id, so "accepted" and "recorded"
+// can be counted one for one.
+
+after(closeTestTemporal);
+
+const FINGERPRINTS = 100;
+const ALERTS = 10_000;
+const GROUP = 10;
+const SENDERS = 32;
+const WINDOW_MS = 60_000;
+const MAX_TRIES = 20;
+
+const ROUTES = `
+defaultRoute:
+  playbook: diagnose-and-escalate
+  target: storm-target
+  params: { ackTimeout: 1 hour }
+`;
+
+interface Request {
+  path: string;
+  body: unknown;
+}
+
+interface Accepted {
+  signalId: string;
+  fingerprint: string;
+  outcome: string;
+}
+
+/** The storm: per fingerprint, half generic signals and half alerts inside Alertmanager groups. */
+function stormRequests(prefix: string): Request[] {
+  const fps = Array.from({ length: FINGERPRINTS }, (_, i) => `${prefix}-fp${String(i).padStart(3, '0')}`);
+  const perFp = ALERTS / FINGERPRINTS / 2;
+  const generic: Request[] = [];
+  const grouped: Request[] = [];
+  const base = Date.parse('2026-01-01T00:00:00Z');
+  for (let k = 0; k < perFp; k++) {
+    for (const fp of fps) {
+      generic.push({
+        path: '/v1/signals',
+        body: { alertname: 'StormAlert', service: 'storm-svc', severity: 'warning', fingerprint: fp, id: `${fp}:generic:${k}`, labels: { n: String(k) } },
+      });
+    }
+    for (let g = 0; g < FINGERPRINTS / GROUP; g++) {
+      const members = fps.slice(g * GROUP, (g + 1) * GROUP);
+      grouped.push({
+        path: '/v1/signals/alertmanager',
+        body: {
+          version: '4',
+          groupKey: `{}:{alertname="StormAlert",group="${g}"}`,
+          status: 'firing',
+          receiver: 'medic',
+          groupLabels: { alertname: 'StormAlert' },
+          alerts: members.map((fp) => ({
+            status: 'firing',
+            fingerprint: fp,
+            labels: { alertname: 'StormAlert', service: 'storm-svc', instance: fp },
+            annotations: { summary: 'storm' },
+            // A distinct episode per notification, so each alert has an id of its own.
+            startsAt: new Date(base + k * 1000).toISOString(),
+          })),
+        },
+      });
+    }
+  }
+  // Interleave the two kinds, as concurrent senders would.
+  const out: Request[] = [];
+  for (let i = 0; i < Math.max(generic.length, grouped.length); i++) {
+    if (i < generic.length) out.push(generic[i] as Request);
+    if (i < grouped.length) out.push(grouped[i] as Request);
+  }
+  return out;
+}
+
+describe('alert storm', () => {
+  it('10,000 alerts over 100 fingerprints within a minute open exactly 100 incidents, each recording every accepted alert once', async (t) => {
+    const name = uniqueName(t.name);
+    const { client } = await testTemporal();
+    const requests = stormRequests(name);
+    const alertsSent = requests.reduce((n, r) => n + (r.path === '/v1/signals' ? 1 : GROUP), 0);
+    assert.equal(alertsSent, ALERTS);
+
+    const intake = await startTestIntake({ client, taskQueue: name, configYaml: ROUTES, deliveryTimeoutMs: 10_000 });
+    const http = new KeepAliveClient(intake.url, SENDERS);
+    const fingerprints = new Set<string>();
+    try {
+      await withWorker(name, new FakeFleet().activities, async () => {
+        const accepted: Accepted[] = [];
+        let retried = 0;
+        const started = Date.now();
+        await mapBounded(requests, SENDERS, async (req) => {
+          for (let attempt = 1; ; attempt++) {
+            const answer = await http.postJson(req.path, req.body);
+            if (answer.status === 202) {
+              accepted.push(...((answer.json?.['results'] ?? []) as Accepted[]));
+              return;
+            }
+            // 503 means "not every alert was recorded: send the same request again" (Alertmanager does).
+            assert.equal(answer.status, 503, `only 202 or 503 are expected under load, got ${answer.status}: ${answer.text}`);
+            assert.ok(attempt < MAX_TRIES, `still 503 after ${MAX_TRIES} tries: ${answer.text}`);
+            retried += 1;
+            await new Promise((r) => setTimeout(r, 250 * attempt));
+          }
+        });
+        const sendMs = Date.now() - started;
+        t.diagnostic(`sent ${ALERTS} alerts in ${requests.length} requests in ${sendMs} ms (${Math.round((ALERTS * 1000) / sendMs)}/s), ${retried} requests retried after a 503`);
+        assert.ok(sendMs < WINDOW_MS, `the storm must be taken within a minute; it took ${sendMs} ms`);
+
+        // Every alert was accepted once, with its own id.
+        const ids = accepted.map((a) => a.signalId);
+        assert.equal(accepted.length, ALERTS, 'every alert of every 202 answer is listed');
+        assert.equal(new Set(ids).size, ALERTS, 'every alert has an id of its own');
+        const byFp = new Map<string, Set<string>>();
+        for (const a of accepted) {
+          fingerprints.add(a.fingerprint);
+          assert.ok(['opened', 'deduplicated'].includes(a.outcome), `alert ${a.signalId} was ${a.outcome}`);
+          byFp.set(a.fingerprint, (byFp.get(a.fingerprint) ?? new Set()).add(a.signalId));
+        }
+        assert.equal(byFp.size, FINGERPRINTS);
+        assert.equal(accepted.filter((a) => a.outcome === 'opened').length, FINGERPRINTS, 'exactly one alert per fingerprint opened its incident');
+
+        // Exactly 100 incident runs on this test's task queue (visibility is eventually consistent).
+        const query = `TaskQueue = "${name}" AND WorkflowType = "incidentWorkflow"`;
+        const runs = await eventually('visibility to list every incident', async () => {
+          const { count } = await client.workflow.count(query);
+          return count >= FINGERPRINTS ? count : undefined;
+        }, 30_000);
+        assert.equal(runs, FINGERPRINTS, 'exactly 100 incidents');
+
+        // Each incident's timeline holds exactly the alerts accepted for it: none lost, none doubled.
+        let recorded = 0;
+        await mapBounded([...byFp], 8, async ([fp, want]) => {
+          const handle = client.workflow.getHandle(incidentWorkflowId(fp));
+          const got = await eventually(`incident ${fp} to take every signal`, async () => {
+            const timeline = await handle.query(timelineQuery);
+            const signals = timeline.filter((e) => e.kind === 'signal').map((e) => String(e.data?.['signalId']));
+            return signals.length >= want.size ? signals : undefined;
+          }, 60_000);
+          assert.equal(got.length, new Set(got).size, `incident ${fp} recorded an alert twice`);
+          assert.deepEqual(new Set(got), want, `incident ${fp} holds exactly its accepted alerts`);
+          recorded += got.length;
+        });
+        assert.equal(recorded, ALERTS);
+        reportChaos({
+          test: 'alert storm: 10,000 alerts, 100 fingerprints',
+          faultsInjected: 0,
+          faultsSurvived: 0,
+          incidentsExpected: FINGERPRINTS,
+          incidentsCompleted: runs,
+          alertsAccepted: accepted.length,
+          alertsRecorded: recorded,
+        });
+      });
+    } finally {
+      http.close();
+      await intake.close();
+      // The incidents wait for an ack that never comes: end them so the shared server stays quiet.
+      await mapBounded([...fingerprints], 16, (fp) =>
+        client.workflow.getHandle(incidentWorkflowId(fp)).terminate('alert storm test finished').catch(() => undefined),
+      );
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import { Agent, request } from 'node:http';
+
+// Load generation for the storm and fuzz tests: bounded concurrency over keep-alive connections,
+// so the figures measure the intake and Temporal, not TCP handshakes.
+
+/** Run `fn` over `items` with at most `limit` calls in flight; results in input order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T, i);
+    }
+  });
+  await Promise.all(lanes);
+  return results;
+}
+
+export interface RawAnswer {
+  status: number;
+  /** The answer parsed as JSON, or undefined when it is not JSON. */
+  json: Record<string, unknown> | undefined;
+  text: string;
+  contentType: string;
+}
+
+/** A keep-alive HTTP client for one origin (node:http, so a hostile body is sent byte for byte). */
+export class KeepAliveClient {
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly base: string,
+    maxSockets = 32,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets });
+  }
+
+  request(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<RawAnswer> {
+    const url = new URL(path, this.base);
+    return new Promise<RawAnswer>((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method,
+          agent: this.agent,
+          headers: { ...(body !== undefined && { 'content-length': String(Buffer.byteLength(body)) }), ...headers },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: Record<string, unknown> | undefined;
+            try {
+              const parsed: unknown = JSON.parse(text);
+              json = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, json, text, contentType: String(res.headers['content-type'] ?? '') });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer from ${method} ${path} within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<RawAnswer> {
+    return this.request('POST', path, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
