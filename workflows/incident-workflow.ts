@@ -38,6 +38,8 @@ import { RETRY } from './runtime/retry-profiles.js';
 import { failureFacts, runStep, type StepEnv } from './runtime/step-runner.js';
 import { Escalations } from './runtime/escalations.js';
 import { incidentMetrics } from './runtime/incident-metrics.js';
+import { GUARD_REFUSED, IncidentGuards } from './runtime/incident-guards.js';
+import { holderFinishedSignal, pausedSignal, targetGrantedSignal } from './guards/definitions.js';
 import { recoverySeconds } from './runtime/recovery-time.js';
 import { Timeline } from './runtime/timeline.js';
 import { renderDetails } from './runtime/details.js';
@@ -50,6 +52,9 @@ const DEFAULT_SETTLE: Duration = '2 minutes';
 
 const PATCH_RESOLUTION_ENDS_HOLD = 'resolution-ends-hold';
 const PATCH_SETTLE_AFTER_RECOVERY = 'settle-after-recovery';
+
+const asOutcome = (value: string): IncidentOutcome =>
+  (['recovered', 'escalated', 'failed', 'aborted', 'resolved'] as const).find((o) => o === value) ?? 'resolved';
 
 const durationOf = (value: unknown, fallback: Duration): Duration =>
   typeof value === 'string' || typeof value === 'number' ? (value as Duration) : fallback;
@@ -77,6 +82,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   let heldOutcome: 'escalated' | 'failed' = 'escalated';
   let resolvedDuringHold = false;
   let resolvedAfterRun = false;
+  /** Set once the final status is in place: what an abort answers with. */
+  let closed = false;
   let playbookRunning = false;
 
   const state = (): IncidentState => ({
@@ -217,7 +224,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       timeline.add('abort', `abort requested: ${action.reason}`, { actor: action.by });
       playbookScope?.cancel();
       // Answer once the undo has run, so the caller sees the incident's final state.
-      await condition(() => outcome !== undefined);
+      await condition(() => closed);
       return state();
     },
     {
@@ -251,6 +258,16 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   refreshDetails();
 
   const escalations = new Escalations(stepEnv, input);
+  const guards = new IncidentGuards(incidentId, input.target, input.dryRun, timeline, (waiting) => {
+    if (outcome === undefined) setStatus(waiting ? 'awaiting-human' : 'recovering');
+  });
+  stepEnv.guards = guards;
+  setHandler(targetGrantedSignal, () => guards.onGranted());
+  setHandler(holderFinishedSignal, (finished) => guards.onHolderFinished(finished));
+  setHandler(pausedSignal, (paused) => {
+    guards.onPaused(paused);
+    refreshDetails();
+  });
   const undoAll = (reason: string) => CancellationScope.nonCancellable(() => compensations.runAll(stepEnv, reason));
   try {
     const playbook = findPlaybook(input.playbook);
@@ -258,12 +275,21 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       timeline.add('note', `unknown playbook "${input.playbook}": nothing was run. To fix: route this alert to a playbook in playbooks/index.ts`);
       outcome = 'failed';
     }
+    if (playbook !== undefined) {
+      const wait = await guards.acquireTarget(playbook.targetPolicy ?? 'wait', () => abortRequest !== undefined || resolvedBy !== undefined);
+      if (wait.kind === 'joined') {
+        timeline.add('note', `${wait.holder} ended ${wait.outcome}; this incident ends with it`);
+        outcome = asOutcome(wait.outcome);
+      } else if (wait.kind === 'stopped') {
+        outcome = abortRequest !== undefined ? 'aborted' : 'resolved';
+      }
+    }
     while (playbook !== undefined && outcome === undefined) {
       setStatus('recovering');
       const ctx = createPlaybookContext({ input, incidentId, stepEnv, compensations, gates, escalations });
       playbookScope = new CancellationScope();
       const scope = playbookScope;
-      let ran: 'recovered' | 'escalated' | 'failed' | 'stopped';
+      let ran: 'recovered' | 'escalated' | 'failed' | 'stopped' | 'refused';
       try {
         playbookRunning = true;
         ran = await scope.run(() => playbook.run(ctx));
@@ -272,6 +298,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
           // Our own scope was cancelled by abort or resolution; a cancelled workflow goes up.
           if (CancellationScope.current().consideredCancelled) throw err;
           ran = 'stopped';
+        } else if (failureFacts(err).type === GUARD_REFUSED) {
+          timeline.add('note', `a guard refused: ${failureFacts(err).message}`);
+          ran = 'refused';
         } else {
           const facts = failureFacts(err);
           timeline.add('note', `playbook failed: ${facts.message}`);
@@ -298,6 +327,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       if (ran === 'failed') {
         await undoAll('playbook failed');
         await notifyFailure();
+      }
+      if (ran === 'refused') {
+        // Escalate instead of acting, and undo nothing: what was done so far is the safe state.
+        if (await escalations.trigger('escalate', `a guard stopped ${input.playbook} on ${input.target}`)) gates.awaitAck();
+        metrics.escalated();
+        ran = 'escalated';
       }
       if (input.dryRun) {
         outcome = ran;
@@ -371,10 +406,12 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       });
     }
     const final = outcome ?? 'failed';
+    await guards.releaseTarget(final);
     if (final === 'recovered' || final === 'resolved' || final === 'aborted') {
       await escalations.followUp('resolve', `incident ${final}`);
     }
     status = final;
+    closed = true;
     upsertSearchAttributes([{ key: MedicStatus, value: final }]);
     timeline.add('outcome', `incident ${final}`);
     metrics.closed(final, recoverySeconds(final, timeline.all()));

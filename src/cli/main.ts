@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT } from './cli-error.js';
 import { registerIncidentCommands } from './incident-commands.js';
+import { registerGuardCommands } from './guard-commands.js';
 import { registerQueryCommands } from './query-commands.js';
 import { registerIntakeCommand } from './intake-command.js';
 import { registerSignalCommand } from './signal-command.js';
@@ -16,6 +17,7 @@ function buildProgram(): Command {
   registerIntakeCommand(program);
   registerIncidentCommands(program);
   registerQueryCommands(program);
+  registerGuardCommands(program);
   return program;
 }
 

@@ -37,6 +37,7 @@ async function runWorkerUntilStopped(env: MedicEnv, logger: Logger, stopped: Pro
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.MEDIC_TASK_QUEUE,
     activities: createActivities({ config, logger }),
+    guards: { guards: config.guards, targets: config.targets },
   });
   logger.info(
     { taskQueue: env.MEDIC_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, metrics: env.MEDIC_WORKER_METRICS === 'off' ? 'off' : `http://${env.MEDIC_WORKER_METRICS}/metrics` },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EscalationSchema } from './escalation-schema.js';
+import { GuardsSchema } from './guards-schema.js';
 import { RouteActionSchema, RouteSchema, targetName } from './route-schema.js';
 import { TargetSchema } from './target-schema.js';
 
@@ -12,6 +13,8 @@ export const ConfigSchema = z
     defaultRoute: RouteActionSchema.optional(),
     targets: z.record(targetName, TargetSchema).default({}),
     escalation: EscalationSchema,
+    /** Limits that hold across incidents: blast radius per pool, restart budget per target. */
+    guards: GuardsSchema,
   })
   .strict();
 

@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicActivities } from '../../activities/contract.js';
+import { createGuardActivities, type GuardConfigView } from '../../activities/guards/guard-activities.js';
+import { GuardsSchema } from '../config/guards-schema.js';
 
 /** The workflow bundle's entry: the incident workflow and, through it, every playbook. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -10,6 +12,8 @@ export interface MedicWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: MedicActivities;
+  /** Pools and limits for the guards; without it: no pools, the default restart budget. */
+  guards?: GuardConfigView;
   /** A prebuilt bundle (tests bundle once per file); otherwise the workflows are bundled here. */
   workflowBundle?: WorkflowBundleWithSourceMap;
 }
@@ -19,7 +23,8 @@ export async function createMedicWorker(options: MedicWorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: options.activities,
+    // Guard activities run as local activities of the incident; their config view comes from here.
+    activities: { ...createGuardActivities(options.guards ?? { guards: GuardsSchema.parse({}), targets: {} }), ...options.activities },
     ...(options.workflowBundle !== undefined ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Let a running step finish (and its result reach the history) on SIGTERM.
     shutdownGraceTime: '20 seconds',

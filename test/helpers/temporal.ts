@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicActivities } from '../../activities/contract.js';
+import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
 import { createMedicWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 
 // One dev server serves the whole run (scripts/run-tests.ts); each test gets its own task queue
@@ -48,9 +49,14 @@ export function uniqueName(title: string): string {
 }
 
 /** Run `fn` while a medic worker with these activities serves the task queue. */
-export async function withWorker<T>(taskQueue: string, activities: MedicActivities, fn: () => Promise<T>): Promise<T> {
+export async function withWorker<T>(
+  taskQueue: string,
+  activities: MedicActivities,
+  fn: () => Promise<T>,
+  options: { guards?: GuardConfigView } = {},
+): Promise<T> {
   const { native, bundle } = await testTemporal();
-  const worker = await createMedicWorker({ connection: native, namespace: NAMESPACE, taskQueue, activities, workflowBundle: bundle });
+  const worker = await createMedicWorker({ connection: native, namespace: NAMESPACE, taskQueue, activities, workflowBundle: bundle, ...options });
   return worker.runUntil(fn());
 }
 

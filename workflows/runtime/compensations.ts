@@ -39,7 +39,7 @@ export class CompensationStack {
           ...(spec.heartbeatTimeout !== undefined && { heartbeatTimeout: spec.heartbeatTimeout }),
           retry: RETRY.compensation,
           dryRunResult: { summary: 'dry run' } as never,
-        });
+        }, { compensating: true });
         env.timeline.add('compensation-succeeded', `undone: ${spec.name}: ${out.summary}`, { step: spec.name });
       } catch (err) {
         const facts = failureFacts(err);

@@ -64,5 +64,10 @@ export interface Playbook {
    * backend clears an error-rate alert before the backend is actually fixed.
    */
   stopsOnResolve: boolean;
+  /**
+   * When another incident already runs a playbook on the same target: `wait` for it to finish,
+   * then run; or `join` it, running nothing and ending as it ends. Default `wait`.
+   */
+  targetPolicy?: 'wait' | 'join';
   run(ctx: PlaybookContext): Promise<PlaybookOutcome>;
 }

@@ -23,6 +23,11 @@ export interface StepEnv {
   dryRun: boolean;
   timeline: Timeline;
   metrics: IncidentMetrics;
+  /** Asked before each step and told after it (kill switch, blast radius, restart budget). */
+  guards?: {
+    beforeStep(activity: string, compensating: boolean): Promise<void>;
+    afterStep(activity: string): Promise<void>;
+  };
   /** Called with the step now running (or undefined), for current details and state. */
   onRunning(label: string | undefined): void;
 }
@@ -52,6 +57,7 @@ export const STEP_FAILED = 'StepFailed';
 export async function runStep<K extends ActivityName>(
   env: StepEnv,
   spec: StepSpec<K>,
+  options: { compensating?: boolean } = {},
 ): Promise<ActivityOutput<K>> {
   const input = { incidentId: env.incidentId, target: env.target, params: { ...env.params, ...spec.params } };
   const retry: StepRetry = spec.retry ?? RETRY.careful;
@@ -64,6 +70,7 @@ export async function runStep<K extends ActivityName>(
     return spec.dryRunResult;
   }
 
+  await env.guards?.beforeStep(spec.activity, options.compensating === true);
   for (let attempt = 1; ; attempt++) {
     const label = `${spec.name} (attempt ${attempt} of ${retry.maximumAttempts})`;
     env.onRunning(label);
@@ -92,6 +99,7 @@ export async function runStep<K extends ActivityName>(
       });
       env.metrics.stepAttempt(spec.activity, 'succeeded', durationMs);
       env.onRunning(undefined);
+      await env.guards?.afterStep(spec.activity);
       return output;
     } catch (err) {
       env.onRunning(undefined);

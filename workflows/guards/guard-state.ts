@@ -1,0 +1,124 @@
+// The guards' state and its rules, as pure functions: the guard workflow applies them one update
+// at a time (Temporal serialises them), and unit tests check them without a server.
+
+export type TargetPolicy = 'wait' | 'join';
+
+export interface Waiter {
+  incidentId: string;
+  policy: TargetPolicy;
+}
+
+export interface GuardState {
+  /** target -> the incident running a playbook on it. */
+  holders: Record<string, string>;
+  /** target -> incidents waiting for it (wait) or riding along with the holder (join). */
+  waiters: Record<string, Waiter[]>;
+  /** pool -> member -> the incident that isolated it. Stays until the member rejoins. */
+  isolated: Record<string, Record<string, string>>;
+  /** target -> workflow times (ms) of the automated restarts still inside the budget window. */
+  restarts: Record<string, number[]>;
+  paused: { by: string; reason: string; at: string } | null;
+}
+
+export const emptyGuardState = (): GuardState => ({ holders: {}, waiters: {}, isolated: {}, restarts: {}, paused: null });
+
+export type AcquireResult =
+  | { granted: true; paused: GuardState['paused'] }
+  | { granted: false; holder: string; policy: TargetPolicy; paused: GuardState['paused'] };
+
+/** One playbook per target: the first incident holds it; others wait or join, by policy. */
+export function acquireTarget(state: GuardState, target: string, incidentId: string, policy: TargetPolicy): AcquireResult {
+  const holder = state.holders[target];
+  if (holder === undefined || holder === incidentId) {
+    state.holders[target] = incidentId;
+    return { granted: true, paused: state.paused };
+  }
+  const queue = state.waiters[target] ?? [];
+  if (!queue.some((w) => w.incidentId === incidentId)) queue.push({ incidentId, policy });
+  state.waiters[target] = queue;
+  return { granted: false, holder, policy, paused: state.paused };
+}
+
+export interface ReleaseResult {
+  /** Incidents riding along with the holder: told that it finished, and how. */
+  joined: string[];
+  /** The next waiting incident, now holding the target. */
+  next?: string;
+}
+
+/** The holder is done (or a waiter gave up): hand the target to the next one that waits. */
+export function releaseTarget(state: GuardState, target: string, incidentId: string): ReleaseResult {
+  const queue = (state.waiters[target] ?? []).filter((w) => w.incidentId !== incidentId);
+  if (state.holders[target] !== incidentId) {
+    state.waiters[target] = queue;
+    if (queue.length === 0) delete state.waiters[target];
+    return { joined: [] };
+  }
+  delete state.holders[target];
+  const joined = queue.filter((w) => w.policy === 'join').map((w) => w.incidentId);
+  const waiting = queue.filter((w) => w.policy === 'wait');
+  const next = waiting.shift();
+  if (next !== undefined) state.holders[target] = next.incidentId;
+  if (waiting.length > 0) state.waiters[target] = waiting;
+  else delete state.waiters[target];
+  return { joined, ...(next !== undefined && { next: next.incidentId }) };
+}
+
+export interface IsolationRequest {
+  pool: string;
+  member: string;
+  incidentId: string;
+  /** Most members of the pool that may be out of rotation at once (already resolved from a fraction). */
+  maxIsolated: number;
+}
+
+export type IsolationResult = { allowed: true } | { allowed: false; isolated: string[]; maxIsolated: number };
+
+/** Blast radius: never take more than maxIsolated members of a pool out of rotation at once. */
+export function requestIsolation(state: GuardState, req: IsolationRequest): IsolationResult {
+  const pool = state.isolated[req.pool] ?? {};
+  if (pool[req.member] !== undefined) {
+    pool[req.member] = req.incidentId; // already out: isolating again changes nothing
+    return { allowed: true };
+  }
+  const out = Object.keys(pool);
+  if (out.length + 1 > req.maxIsolated) return { allowed: false, isolated: out.sort(), maxIsolated: req.maxIsolated };
+  pool[req.member] = req.incidentId;
+  state.isolated[req.pool] = pool;
+  return { allowed: true };
+}
+
+export function releaseIsolation(state: GuardState, pool: string, member: string): void {
+  const members = state.isolated[pool];
+  if (members === undefined) return;
+  delete members[member];
+  if (Object.keys(members).length === 0) delete state.isolated[pool];
+}
+
+export interface RestartRequest {
+  target: string;
+  max: number;
+  windowMs: number;
+  nowMs: number;
+}
+
+export type RestartResult = { allowed: true; used: number } | { allowed: false; used: number; max: number; windowMs: number };
+
+/** Remediation budget: at most `max` automated restarts of a target per window. */
+export function requestRestart(state: GuardState, req: RestartRequest): RestartResult {
+  const recent = (state.restarts[req.target] ?? []).filter((t) => req.nowMs - t < req.windowMs);
+  if (recent.length >= req.max) {
+    state.restarts[req.target] = recent;
+    return { allowed: false, used: recent.length, max: req.max, windowMs: req.windowMs };
+  }
+  recent.push(req.nowMs);
+  state.restarts[req.target] = recent;
+  return { allowed: true, used: recent.length };
+}
+
+/** Every incident the guard knows to be running or waiting: who hears of a pause. */
+export function activeIncidents(state: GuardState): string[] {
+  const ids = new Set<string>(Object.values(state.holders));
+  for (const queue of Object.values(state.waiters)) for (const w of queue) ids.add(w.incidentId);
+  return [...ids].sort();
+}

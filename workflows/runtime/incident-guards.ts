@@ -1,0 +1,125 @@
+import { ApplicationFailure, condition, patched, proxyLocalActivities } from '@temporalio/workflow';
+import type { GuardActivities } from '../../activities/guards/guard-activities.js';
+import type { GuardState, TargetPolicy } from '../guards/guard-state.js';
+import type { Timeline } from './timeline.js';
+
+/** Patch id: incidents take their target lock and ask the guards before isolating or restarting. */
+export const PATCH_GUARDS = 'guards-v1';
+/** Failure type of a step the guards refused; the incident escalates instead, undoing nothing. */
+export const GUARD_REFUSED = 'GuardRefused';
+
+// Actions that change a target: the kill switch holds these, and only these.
+const CHANGES_TARGET = new Set(['isolate', 'rejoin', 'restart', 'rollback', 'rollforward']);
+
+const guards = proxyLocalActivities<GuardActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 20 },
+});
+
+export type TargetWait = { kind: 'granted' } | { kind: 'joined'; holder: string; outcome: string } | { kind: 'stopped' };
+
+/** The incident's side of the guards (see workflows/guards/guard-workflow.ts). */
+export class IncidentGuards {
+  readonly enabled: boolean;
+  paused: GuardState['paused'] = null;
+  private granted = false;
+  private holderFinished: { holder: string; outcome: string } | undefined;
+  private holding = false;
+
+  constructor(
+    private readonly incidentId: string,
+    private readonly target: string,
+    dryRun: boolean,
+    private readonly timeline: Timeline,
+    /** Told whether the incident now waits on the guards; the workflow maps it to MedicStatus. */
+    private readonly onWaiting: (waiting: boolean) => void,
+  ) {
+    this.enabled = !dryRun && patched(PATCH_GUARDS);
+  }
+
+  onGranted(): void {
+    this.granted = true;
+  }
+
+  onHolderFinished(finished: { holder: string; outcome: string }): void {
+    this.holderFinished = finished;
+  }
+
+  onPaused(paused: GuardState['paused']): void {
+    this.paused = paused;
+    this.timeline.add('note', paused ? `medic is paused by ${paused.by}: ${paused.reason}` : 'medic resumed', { actor: paused?.by ?? 'medic' });
+  }
+
+  /** One playbook per target: take the target, or wait for it, or ride along with its holder. */
+  async acquireTarget(policy: TargetPolicy, stop: () => boolean): Promise<TargetWait> {
+    if (!this.enabled) return { kind: 'granted' };
+    const answer = await guards.guardAcquireTarget({ incidentId: this.incidentId, target: this.target, policy });
+    this.paused = answer.paused;
+    if (answer.granted) {
+      this.holding = true;
+      return { kind: 'granted' };
+    }
+    this.timeline.add(
+      'note',
+      policy === 'wait'
+        ? `waiting: ${answer.holder} is running a playbook on ${this.target}; this one runs after it`
+        : `joined ${answer.holder}, which is already recovering ${this.target}; this incident ends as it ends`,
+      { data: { holder: answer.holder, policy } },
+    );
+    await condition(() => this.granted || this.holderFinished !== undefined || stop());
+    if (this.granted) {
+      this.holding = true;
+      this.timeline.add('note', `${this.target} is free: running the playbook`);
+      return { kind: 'granted' };
+    }
+    if (this.holderFinished !== undefined) return { kind: 'joined', ...this.holderFinished };
+    return { kind: 'stopped' };
+  }
+
+  /** Give the target back (or leave the queue), telling the guards how this incident ended. */
+  async releaseTarget(outcome: string): Promise<void> {
+    if (!this.enabled) return;
+    await guards.guardReleaseTarget({ incidentId: this.incidentId, target: this.target, outcome });
+    this.holding = false;
+  }
+
+  /** Before a step: hold while paused; ask the blast radius and the restart budget. */
+  async beforeStep(activity: string, compensating: boolean): Promise<void> {
+    if (!this.enabled || compensating) return;
+    if (CHANGES_TARGET.has(activity) && this.paused !== null) {
+      this.timeline.add('note', `held before ${activity}: medic is paused (medic resume lifts it)`);
+      this.onWaiting(true);
+      await condition(() => this.paused === null);
+      this.onWaiting(false);
+    }
+    if (activity === 'isolate') {
+      const answer = await guards.guardRequestIsolation({ incidentId: this.incidentId, target: this.target });
+      if (!answer.allowed) {
+        throw refused(
+          `blast radius: pool ${answer.pool ?? '?'} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not isolating ${this.target}`,
+        );
+      }
+    }
+    if (activity === 'restart') {
+      const answer = await guards.guardRequestRestart({ incidentId: this.incidentId, target: this.target });
+      if (!answer.allowed) {
+        throw refused(
+          `restart budget: ${this.target} was restarted automatically ${answer.used} times in the last ${Math.round(answer.windowMs / 60_000)} min (at most ${answer.max}); a flapping service needs a human`,
+        );
+      }
+    }
+  }
+
+  /** After a step: a member back in rotation no longer counts against its pool. */
+  async afterStep(activity: string): Promise<void> {
+    if (this.enabled && activity === 'rejoin') await guards.guardReleaseIsolation({ incidentId: this.incidentId, target: this.target });
+  }
+
+  get holdsTarget(): boolean {
+    return this.holding;
+  }
+}
+
+function refused(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: GUARD_REFUSED, nonRetryable: true, message });
+}
