@@ -56,6 +56,8 @@ export const httpServiceOutage: Playbook = {
   description: 'Take a failing HTTP backend out of rotation, restart it, roll back if that does not help, else escalate.',
   // Isolating the backend often clears the alert by itself: that is not a recovery.
   stopsOnResolve: false,
+  // A second alert on a backend this playbook is already recovering must not restart it again.
+  targetPolicy: 'join',
 
   async run(pb) {
     await pb.step({

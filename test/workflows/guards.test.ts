@@ -5,6 +5,7 @@ import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { abortUpdate, approveUpdate, stateQuery, timelineQuery, type IncidentState } from '../../workflows/definitions.js';
 import { guardStateQuery, guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
+import { saveHistoryFixture } from '../helpers/fixtures.js';
 import { act, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
 import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
 
@@ -42,7 +43,10 @@ describe('guards', () => {
         (await b.query(timelineQuery)).some((e) => e.message.startsWith(`joined ${a.workflowId}`)) ? true : undefined,
       );
       await act(a, approveUpdate, 'hal', 'go');
-      return [await a.result(), await b.result()];
+      const results = [await a.result(), await b.result()];
+      await saveHistoryFixture('http-service-outage-guarded-holder', a);
+      await saveHistoryFixture('http-service-outage-guarded-joined', b);
+      return results;
     });
     assert.equal(first.outcome, 'recovered');
     assert.equal(second.outcome, 'recovered', 'the joined incident ends as the one it joined');
@@ -145,6 +149,7 @@ describe('guards', () => {
 
       await setPaused(name, false);
       assert.equal((await running.result()).outcome, 'recovered');
+      await saveHistoryFixture('http-service-outage-paused', running);
       assert.equal((await fresh.result()).outcome, 'recovered');
     });
   });
