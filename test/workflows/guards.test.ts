@@ -43,7 +43,7 @@ describe('guards', () => {
         (await b.query(timelineQuery)).some((e) => e.message.startsWith(`joined ${a.workflowId}`)) ? true : undefined,
       );
       await act(a, approveUpdate, 'hal', 'go');
-      const results = [await a.result(), await b.result()];
+      const results = [await a.result(), await b.result()] as const;
       await saveHistoryFixture('http-service-outage-guarded-holder', a);
       await saveHistoryFixture('http-service-outage-guarded-joined', b);
       return results;
