@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { regexSource } from './regex-schema.js';
 import { PLAYBOOK_NAMES } from '../../playbooks/index.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -7,18 +8,6 @@ export const targetName = z.string().regex(NAME, 'must be a name of letters, dig
 const playbookName = z.string().refine((name) => PLAYBOOK_NAMES.includes(name), {
   message: `unknown playbook; known playbooks: ${PLAYBOOK_NAMES.join(', ')}`,
 });
-
-const regexSource = z.string().refine(
-  (src) => {
-    try {
-      new RegExp(src, 'u');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'is not a valid regular expression' },
-);
 
 /** Where a matched alert goes: a playbook, a target, and the playbook's parameters. */
 const actionFields = {

@@ -1,18 +1,7 @@
 import { z } from 'zod';
+import { regexSource } from './regex-schema.js';
 import { portSchema } from './argv-schema.js';
 import { durationWithDefault } from './duration-schema.js';
-
-const regexSource = z.string().refine(
-  (src) => {
-    try {
-      new RegExp(src, 'u');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'is not a valid regular expression' },
-);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
