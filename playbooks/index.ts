@@ -1,4 +1,6 @@
 import type { Playbook } from '../workflows/runtime/playbook-api.js';
+
+export type { Playbook };
 import { diagnoseAndEscalate } from './diagnose-and-escalate.js';
 import { httpServiceOutage } from './http-service-outage.js';
 
