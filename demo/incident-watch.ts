@@ -26,17 +26,20 @@ export class IncidentWatch {
     private readonly client: Client,
     readonly incidentId: string,
     private readonly onEntry: (entry: TimelineEntry) => void,
+    /** Aborted when the demo stops: polls end, and calls in flight are cancelled before the client closes. */
+    private readonly signal: AbortSignal,
   ) {}
 
   /** Wait until Temporal has the incident (the intake opened it); false when it never appeared. */
   async appeared(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
+      this.signal.throwIfAborted();
       try {
-        await this.client.workflow.getHandle(this.incidentId).describe();
+        await this.call(() => this.client.workflow.getHandle(this.incidentId).describe());
         return true;
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+          if (!(err instanceof WorkflowNotFoundError)) throw this.signal.aborted ? this.signal.reason : err;
       }
       await sleep(POLL_MS);
     }
@@ -48,7 +51,8 @@ export class IncidentWatch {
     const deadline = Date.now() + timeoutMs;
     let last: Snapshot = { closed: false, timeline: [] };
     while (Date.now() < deadline) {
-      last = await this.snapshot(last).catch(() => last); // a query can fail while the worker is busy: try again
+      this.signal.throwIfAborted();
+      last = await this.call(() => this.snapshot(last)).catch(() => last); // a query can fail while the worker is busy: try again
       for (const entry of last.timeline.slice(this.seen)) this.onEntry(entry);
       this.seen = Math.max(this.seen, last.timeline.length);
       if (done(last)) return last;
@@ -60,6 +64,18 @@ export class IncidentWatch {
     }
     const tail = last.timeline.slice(-3).map((e) => `  ${e.kind} ${e.message}`).join('\n');
     throw new Error(`${this.incidentId} did not ${what} within ${timeoutMs / 1000} s; its timeline ends with:\n${tail || '  (nothing)'}`);
+  }
+
+  /** One poll, cancelled if the demo stops meanwhile (its own signal: a listener on the shared one per poll would pile up). */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    const poll = new AbortController();
+    const onAbort = () => poll.abort(this.signal.reason);
+    this.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.client.withAbortSignal(poll.signal, fn);
+    } finally {
+      this.signal.removeEventListener('abort', onAbort);
+    }
   }
 
   private async snapshot(previous: Snapshot): Promise<Snapshot> {

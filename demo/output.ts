@@ -11,5 +11,3 @@ export interface Output {
   detail(text: string): void;
 }
 
-/** An Output that records lines, for parts run without a terminal. */
-export const silentOutput: Output = { section: () => undefined, line: () => undefined, detail: () => undefined };

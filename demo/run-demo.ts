@@ -65,6 +65,8 @@ let dir = '';
 let fleet: DemoFleet | undefined;
 let interrupted: NodeJS.Signals | undefined;
 let finishing: Promise<never> | undefined;
+/** Ends the scenario's waits and cancels its Temporal calls before the client closes. */
+const stopScenarios = new AbortController();
 
 const portOf = (url: string) => Number(new URL(url.includes('://') ? url : `http://${url}`).port);
 
@@ -122,6 +124,7 @@ async function startWorld(interactive: boolean): Promise<DemoWorld> {
 
   const client: Client = await connectClient({ TEMPORAL_ADDRESS: medic.temporalAddress, TEMPORAL_NAMESPACE: 'default' });
   cleanup.add('close the Temporal client', () => client.connection.close());
+  cleanup.add('stop following incidents', async () => stopScenarios.abort(new Error('the demo is stopping')));
   const traffic = new Traffic(haproxy.url);
   traffic.start();
   cleanup.add('stop the traffic', async () => traffic.stop());
@@ -130,7 +133,7 @@ async function startWorld(interactive: boolean): Promise<DemoWorld> {
   out.line(`  ${webUiUrl}/namespaces/default/workflows`);
   await recordPids();
   if (flags.jsonSummary) console.log(JSON.stringify({ event: 'ready', processes, ports, dir }));
-  return { out, client, fleet, haproxy, monitoring, medic, traffic, interactive };
+  return { out, client, fleet, haproxy, monitoring, medic, traffic, interactive, signal: stopScenarios.signal };
 }
 
 /** PIDs change (restarts) and some are grandchildren (the Temporal server under `medic dev`). */
@@ -203,6 +206,12 @@ async function main(): Promise<never> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', () => cleanup.killRemaining());
+  // Whatever goes wrong, and wherever (a timer of a library), everything started is still stopped.
+  process.on('uncaughtException', (err) => {
+    if (finishing !== undefined) return; // a part complaining while it is being stopped
+    console.error(`\nmedic demo failed: ${err.message}`);
+    void finish(1, err.message);
+  });
 
   console.log('medic demo: three HTTP services behind HAProxy, watched by Prometheus and Alertmanager; medic recovers them.');
   console.log(interactive ? 'Scenario 3 will wait for you to approve. Ctrl-C stops everything at any time.' : 'Non-interactive (--auto): the approval is given with the CLI after a few seconds.');

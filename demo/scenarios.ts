@@ -23,6 +23,8 @@ export interface DemoWorld {
   traffic: Traffic;
   /** A person is at the terminal: wait for them to approve (else approve with the CLI after a few seconds). */
   interactive: boolean;
+  /** Aborted when the demo stops (Ctrl-C): every wait ends at once. */
+  signal: AbortSignal;
 }
 
 export interface ScenarioOutcome {
@@ -95,9 +97,10 @@ export const SCENARIOS: readonly Scenario[] = [
 const SECOND = 1_000;
 
 /** Poll `check` until true; else fail with what did not happen and how to find out why. */
-async function within(what: string, timeoutMs: number, check: () => Promise<boolean>, toFix: string): Promise<void> {
+async function within(signal: AbortSignal, what: string, timeoutMs: number, check: () => Promise<boolean>, toFix: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    signal.throwIfAborted();
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -109,7 +112,7 @@ const seconds = (since: number) => ((Date.now() - since) / SECOND).toFixed(1);
 export async function runScenario(n: number, scenario: Scenario, w: DemoWorld): Promise<ScenarioOutcome> {
   const { out, monitoring, medic } = w;
   out.section(`Scenario ${n} of ${SCENARIOS.length}: ${scenario.title}`);
-  await within('the previous alerts did not clear', 60 * SECOND, async () => (await monitoring.alerts()).length === 0, `look at ${monitoring.prometheusUrl}/alerts`);
+  await within(w.signal, 'the previous alerts did not clear', 60 * SECOND, async () => (await monitoring.alerts()).length === 0, `look at ${monitoring.prometheusUrl}/alerts`);
 
   const brokeAt = Date.now();
   await scenario.breakIt(w);
@@ -118,6 +121,7 @@ export async function runScenario(n: number, scenario: Scenario, w: DemoWorld): 
 
   const service = scenario.service;
   await within(
+    w.signal,
     `the ${ALERT_NAME} alert for ${service} did not fire`,
     60 * SECOND,
     async () => (await monitoring.alerts()).some((a) => a.labels['server'] === service && a.state === 'firing'),
@@ -126,10 +130,10 @@ export async function runScenario(n: number, scenario: Scenario, w: DemoWorld): 
   out.line(`Prometheus: ${ALERT_NAME} is firing for ${service} (${seconds(brokeAt)} s after it broke); Alertmanager posts it to medic's intake`);
 
   let fingerprint: string | undefined;
-  await within(`Alertmanager did not receive the ${ALERT_NAME} alert for ${service}`, 30 * SECOND, async () => (fingerprint = await monitoring.activeFingerprint(service)) !== undefined, `see ${monitoring.alertmanagerUrl}/#/alerts`);
+  await within(w.signal, `Alertmanager did not receive the ${ALERT_NAME} alert for ${service}`, 30 * SECOND, async () => (fingerprint = await monitoring.activeFingerprint(service)) !== undefined, `see ${monitoring.alertmanagerUrl}/#/alerts`);
   const incidentId = `incident-${fingerprint}`;
   const webUi = `${medic.webUiUrl}/namespaces/default/workflows/${incidentId}`;
-  const watch = new IncidentWatch(w.client, incidentId, (e) => out.line(formatEntry(e, brokeAt)));
+  const watch = new IncidentWatch(w.client, incidentId, (e) => out.line(formatEntry(e, brokeAt)), w.signal);
   if (!(await watch.appeared(30 * SECOND))) {
     throw new Error(
       `Alertmanager did not deliver the alert to medic's intake (${medic.intakeUrl}): ${incidentId} was not opened within 30 s. To fix: look at the intake's log and at ${monitoring.alertmanagerUrl}/#/status`,
