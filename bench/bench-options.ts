@@ -1,0 +1,125 @@
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { parseTuning, type WorkerTuning } from './worker-tuning.js';
+
+/** How much of each measurement a run does. The full sizes are the issue's; smoke only proves the harness. */
+export interface BenchSizes {
+  warmup: number;
+  steady: { incidents: number; perSecond: number; rounds: number };
+  burst: { size: number; rounds: number };
+  overhead: { incidents: number; perSecond: number; rounds: number };
+  plain: number;
+  open: { incidents: number; concurrency: number };
+  throughput: { fingerprints: number; alerts: number }[];
+  throughputConcurrency: number;
+  /** Incidents whose recorded signals are checked against the 202s, per throughput run. */
+  guaranteeSample: number;
+  /** Incidents of each kind whose histories explain where the time to the first action went. */
+  breakdownSample: number;
+  /** Bound on any wait for incidents to finish (a bench reports what did not, never hangs). */
+  timeoutMs: number;
+}
+
+export const FULL: BenchSizes = {
+  warmup: 60,
+  steady: { incidents: 1000, perSecond: 50, rounds: 4 },
+  burst: { size: 250, rounds: 2 },
+  overhead: { incidents: 200, perSecond: 20, rounds: 2 },
+  plain: 10_000,
+  open: { incidents: 1000, concurrency: 32 },
+  throughput: [
+    { fingerprints: 100, alerts: 5_000 },
+    { fingerprints: 10_000, alerts: 20_000 },
+  ],
+  throughputConcurrency: 64,
+  guaranteeSample: 100,
+  breakdownSample: 40,
+  timeoutMs: 180_000,
+};
+
+export const SMOKE: BenchSizes = {
+  warmup: 4,
+  steady: { incidents: 20, perSecond: 20, rounds: 1 },
+  burst: { size: 10, rounds: 1 },
+  overhead: { incidents: 10, perSecond: 20, rounds: 1 },
+  plain: 200,
+  open: { incidents: 20, concurrency: 8 },
+  throughput: [
+    { fingerprints: 10, alerts: 40 },
+    { fingerprints: 40, alerts: 80 },
+  ],
+  throughputConcurrency: 8,
+  guaranteeSample: 10,
+  breakdownSample: 5,
+  timeoutMs: 60_000,
+};
+
+export const PHASES = ['latency', 'overhead', 'open', 'throughput'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface BenchOptions {
+  smoke: boolean;
+  sizes: BenchSizes;
+  /** Where results.json and results.md go. */
+  outDir: string;
+  tuning: WorkerTuning;
+  keepAlive: boolean;
+  connections: number;
+  intakeLogLevel: string;
+  phases: Phase[];
+  keepRunDir: boolean;
+  /** The dev server's store: a SQLite file (as `medic dev` runs it) or memory. */
+  db: 'file' | 'memory';
+}
+
+export const USAGE = `usage: tsx bench/run-bench.ts [--smoke] [--out DIR] [--worker KEY=N ...] [--no-keep-alive]
+       [--connections N] [--intake-log-level LEVEL] [--only ${PHASES.join(',')}] [--db memory|file] [--keep]
+
+  --smoke             20 incidents a measurement: proves the harness works (CI), not the numbers
+  --out DIR           where results.json and results.md go (default: bench/)
+  --worker KEY=N      a worker setting to try (see bench/TUNING.md), e.g. --worker maxCachedWorkflows=100
+  --no-keep-alive     a new HTTP connection per alert (the load generator's default reuses them)
+  --connections N     HTTP connections to the intake at most (default 64)
+  --intake-log-level  the intake's pino level (default info, as medic intake runs)
+  --only PHASES       run some phases: latency (rows 1-3), overhead (6), open (5), throughput (4)
+  --db memory|file    the dev server's SQLite store: in memory (default; see bench/README.md), or a file as medic dev keeps it
+  --keep              keep the run directory (dev server database, bundles, logs of the children)`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      smoke: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      worker: { type: 'string', multiple: true, default: [] },
+      'no-keep-alive': { type: 'boolean', default: false },
+      connections: { type: 'string', default: '64' },
+      'intake-log-level': { type: 'string', default: 'info' },
+      only: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      db: { type: 'string', default: 'memory' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) throw new Error(USAGE);
+  const connections = Number(values.connections);
+  if (!Number.isInteger(connections) || connections < 1) throw new Error(`--connections must be a whole number >= 1, got "${values.connections}"`);
+  const phases = (values.only?.split(',') ?? [...PHASES]).map((p) => p.trim());
+  for (const p of phases) {
+    if (!PHASES.includes(p as Phase)) throw new Error(`--only: unknown phase "${p}". To fix: use some of ${PHASES.join(', ')}`);
+  }
+  if (values.db !== 'file' && values.db !== 'memory') throw new Error(`--db must be file or memory, got "${values.db}"`);
+  return {
+    db: values.db,
+    smoke: values.smoke,
+    sizes: values.smoke ? SMOKE : FULL,
+    outDir: values.out ?? fileURLToPath(new URL('./', import.meta.url)),
+    tuning: parseTuning(values.worker),
+    keepAlive: !values['no-keep-alive'],
+    connections,
+    intakeLogLevel: values['intake-log-level'],
+    phases: phases as Phase[],
+    keepRunDir: values.keep,
+  };
+}

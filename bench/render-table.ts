@@ -1,0 +1,87 @@
+import type { LatencyResult } from './measure-latency.js';
+import type { BenchResults, Ratios, TargetCheck } from './results.js';
+import type { Distribution } from './stats.js';
+
+const n = (v: number) => v.toLocaleString('en', { maximumFractionDigits: 2 });
+const pcts = (d: Distribution) => `p50 ${n(d.p50)} · p95 ${n(d.p95)} · p99 ${n(d.p99)} ms`;
+const ratio = (r: Ratios) => `${n(r.p50)}× / ${n(r.p95)}× / ${n(r.p99)}×`;
+const failed = (r: LatencyResult) => (r.failures > 0 ? ` (**${r.failures} failed**)` : '');
+const breakdown = (r: LatencyResult) =>
+  r.breakdown === undefined
+    ? ''
+    : `<br>where it goes (medians of ${r.breakdown.sampled} histories): to started ${n(r.breakdown.toStartedMs)} · first workflow task ${n(r.breakdown.firstTaskMs)} · until the first step is scheduled ${n(r.breakdown.beforeFirstStepMs)} (${n(r.breakdown.workflowTasksBefore)} workflow tasks, ${n(r.breakdown.localActivitiesBefore)} local activities, ${n(r.breakdown.signalsBefore)} signals) · dispatch ${n(r.breakdown.dispatchMs)} ms`;
+const verdict = (checks: TargetCheck[]) => (checks.length === 0 ? '' : checks.every((c) => c.pass) ? 'pass' : '**fail**');
+
+/** The results as a markdown page: the six rows with targets and verdicts, then the machine. */
+export function renderTable(r: BenchResults): string {
+  const { alertToFirstAction: a, bareFloor: b, plainBaseline: p, intakeThroughput: t, openIncidents: o, stepOverhead: s } = r.rows;
+  const target = (prefix: string) => r.targets.filter((c) => c.name.startsWith(prefix));
+  const notRun = 'not run (--only)';
+  const rows: string[][] = [
+    a === undefined ? ['1', 'alert → first action', notRun, 'p99 < 100 ms at 50 alerts/s', ''] : [
+      '1',
+      `alert → first action (intake receives the alert → first activity starts)`,
+      `steady ${a.steady.perSecond}/s, ${n(a.steady.incidents)} incidents: ${pcts(a.steady.firstActionMs)}${failed(a.steady)}<br>burst of ${n(a.burst.burstSize)}: ${pcts(a.burst.firstActionMs)}${failed(a.burst)}<br>intake 202 (steady): ${pcts(a.steady.answerMs ?? a.steady.firstActionMs)}${breakdown(a.steady)}`,
+      'p99 < 100 ms at 50 alerts/s',
+      verdict(target('alert-to-first-action')),
+    ],
+    b === undefined ? ['2', 'floor: bare workflow', notRun, 'medic / bare < 1.3', ''] : [
+      '2',
+      'floor: bare workflow by signalWithStart, same activities, no medic',
+      `steady: ${pcts(b.steady.firstActionMs)}${failed(b.steady)}${breakdown(b.steady)}<br>burst: ${pcts(b.burst.firstActionMs)}${failed(b.burst)}<br>**medic / bare** p50 / p95 / p99: steady ${ratio(b.ratio.steady)}, burst ${ratio(b.ratio.burst)}; end to end (steady) ${ratio(b.ratio.endToEndSteady)}`,
+      'medic / bare < 1.3 (p50, steady)',
+      verdict(target('medic / bare')),
+    ],
+    p === undefined ? ['3', 'non-durable baseline', notRun, '—', ''] : [
+      '3',
+      'non-durable baseline: the same steps as plain async calls in one process',
+      `plain ${n(p.perStepMicros)} µs/step; medic ${n(p.medicPerStepMs)} ms/step, bare Temporal ${n(p.barePerStepMs)} ms/step (alert → done ÷ ${p.steps}, p50)<br>**ratio** medic / plain ${n(p.medicOverPlain)}×, bare / plain ${n(p.bareOverPlain)}×; price of durability ≈ ${n(p.priceOfDurabilityMsPerStep)} ms per step`,
+      '—',
+      '',
+    ],
+    t === undefined ? ['4', 'intake throughput', notRun, '≥ 1,000 alerts/s on 2 cores', ''] : [
+      '4',
+      'intake throughput, dedup on, 202 only after Temporal recorded',
+      t
+        .map(
+          (x) =>
+            `${n(x.fingerprints)} fingerprints: **${n(x.alertsPerSecond)} alerts/s** (${n(x.alerts)} alerts, ${x.concurrency} connections, ${n(x.opened)} opened + ${n(x.deduplicated)} joined, ${x.refused} refused; 202 ${pcts(x.answerMs)}; recorded ≥ accepted in ${x.guarantee.sampled - x.guarantee.short}/${x.guarantee.sampled} sampled incidents)`,
+        )
+        .join('<br>'),
+      '≥ 1,000 alerts/s on 2 cores',
+      verdict(target('intake alerts/s')),
+    ],
+    o === undefined ? ['5', 'open incidents waiting for approval', notRun, '< 1 GiB RSS for 1,000', ''] : [
+      '5',
+      `${n(o.incidents)} open incidents waiting for approval`,
+      `worker RSS **${n(o.workerRssMiB.open)} MiB** (idle ${n(o.workerRssMiB.idle)}, peak ${n(o.workerRssMiB.peak)}); all opened and waiting in ${n(o.openSeconds)} s; **approve all in ${n(o.approveAllSeconds)} s**, all recovered in ${n(o.allRecoveredSeconds)} s${o.failures > 0 ? ` (**${o.failures} failed**)` : ''}`,
+      '< 1 GiB RSS for 1,000',
+      verdict(target('worker RSS')),
+    ],
+    s === undefined ? ['6', 'orchestration overhead per step', notRun, '—', ''] : [
+      '6',
+      `orchestration overhead per step ((alert → last step done − Σ activity time) ÷ ${s.steps}; activities sleep ${s.sleepMs} ms)`,
+      `medic ${pcts(s.medic)}<br>bare ${pcts(s.bare)}; medic / bare p50 ${n(s.medicOverBareP50)}×`,
+      '—',
+      '',
+    ],
+  ];
+  const m = r.machine;
+  const tuning = Object.entries(r.settings.tuning).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'medic defaults';
+  return [
+    `# medic benchmark (${r.mode}${r.mode === 'smoke' ? ': proves the harness, not the numbers' : ''})`,
+    '',
+    `${r.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${n(m.memoryGiB)} GiB · Node ${m.node} · ${m.temporalCli} · load average ${n(m.loadAverageAtStart)} at start, ${n(r.loadAverageAtEnd)} at end · ${n(r.durationSeconds)} s`,
+    '',
+    '| # | measurement | result | target | verdict |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+    '',
+    `Worker: ${tuning}; load generator: ${r.settings.connections} ${r.settings.keepAlive ? 'keep-alive' : 'new-per-request'} HTTP connections; intake log level ${r.settings.intakeLogLevel}; dev server store: SQLite ${r.settings.db === 'file' ? 'file' : 'in memory'}.`,
+    '',
+    '| target | measured | verdict |',
+    '| --- | --- | --- |',
+    ...r.targets.map((c) => `| ${c.name}: ${c.target} | ${n(c.measured)} ${c.unit} | ${c.pass ? 'pass' : '**fail**'} |`),
+    '',
+  ].join('\n');
+}

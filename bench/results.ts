@@ -1,0 +1,131 @@
+import type { MachineInfo } from './machine-info.js';
+import type { LatencyResult } from './measure-latency.js';
+import type { OpenIncidentsResult } from './measure-open-incidents.js';
+import type { PlainResult } from './measure-plain.js';
+import type { ThroughputResult } from './measure-throughput.js';
+import { ratios, round, type Distribution } from './stats.js';
+import type { WorkerTuning } from './worker-tuning.js';
+
+/** What bench/results.json holds: the six rows, the targets, and what they were measured on. */
+export interface BenchResults {
+  date: string;
+  mode: 'full' | 'smoke';
+  machine: MachineInfo;
+  settings: {
+    tuning: WorkerTuning;
+    keepAlive: boolean;
+    connections: number;
+    intakeLogLevel: string;
+    db: 'file' | 'memory';
+  };
+  durationSeconds: number;
+  loadAverageAtEnd: number;
+  /** Every row, unless the run was limited with --only. */
+  rows: Partial<BenchRows>;
+  targets: TargetCheck[];
+}
+
+/** The issue's six measurements. */
+export interface BenchRows {
+  /** 1. */
+  alertToFirstAction: { steady: LatencyResult & { perSecond: number }; burst: LatencyResult & { burstSize: number } };
+  /** 2. */
+  bareFloor: {
+    steady: LatencyResult;
+    burst: LatencyResult;
+    /** medic / bare, alert -> first action, per percentile. */
+    ratio: { steady: Ratios; burst: Ratios; endToEndSteady: Ratios };
+  };
+  /** 3. */
+  plainBaseline: PlainResult & {
+    /** Alert -> last step done, divided by the steps (p50 of the steady run). */
+    medicPerStepMs: number;
+    barePerStepMs: number;
+    medicOverPlain: number;
+    bareOverPlain: number;
+    /** What one durable step costs beyond a plain call: medic per step - plain per step. */
+    priceOfDurabilityMsPerStep: number;
+  };
+  /** 4. */
+  intakeThroughput: ThroughputResult[];
+  /** 5. */
+  openIncidents: OpenIncidentsResult;
+  /** 6. */
+  stepOverhead: { sleepMs: number; steps: number; medic: Distribution; bare: Distribution; medicOverBareP50: number };
+}
+
+export interface Ratios {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: number;
+  unit: string;
+  pass: boolean;
+}
+
+export function derivePlain(plain: PlainResult, medic: LatencyResult, bare: LatencyResult): BenchRows['plainBaseline'] {
+  const plainMs = plain.perStepMicros / 1000;
+  const medicPerStepMs = medic.endToEndMs.p50 / plain.steps;
+  const barePerStepMs = bare.endToEndMs.p50 / plain.steps;
+  return {
+    ...plain,
+    medicPerStepMs: round(medicPerStepMs, 2),
+    barePerStepMs: round(barePerStepMs, 2),
+    medicOverPlain: Math.round(medicPerStepMs / plainMs),
+    bareOverPlain: Math.round(barePerStepMs / plainMs),
+    priceOfDurabilityMsPerStep: round(medicPerStepMs - plainMs, 2),
+  };
+}
+
+export function compare(medic: LatencyResult, bare: LatencyResult): Ratios {
+  return ratios(medic.firstActionMs, bare.firstActionMs);
+}
+
+/** The issue's targets, checked against this run's figures (those of the rows it ran). */
+export function checkTargets(rows: Partial<BenchRows>): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const steady = rows.alertToFirstAction?.steady;
+  if (steady !== undefined) {
+    checks.push({
+      name: `alert-to-first-action p99 at ${steady.perSecond} alerts/s`,
+      target: '< 100 ms at 50 alerts/s',
+      measured: steady.firstActionMs.p99,
+      unit: 'ms',
+      pass: steady.perSecond >= 50 && steady.firstActionMs.p99 < 100,
+    });
+  }
+  if (rows.bareFloor !== undefined) {
+    checks.push({
+      name: 'medic / bare, alert-to-first-action p50 (steady)',
+      target: '< 1.3',
+      measured: rows.bareFloor.ratio.steady.p50,
+      unit: '×',
+      pass: rows.bareFloor.ratio.steady.p50 < 1.3,
+    });
+  }
+  for (const t of rows.intakeThroughput ?? []) {
+    checks.push({
+      name: `intake alerts/s accepted, ${t.fingerprints.toLocaleString('en')} fingerprints`,
+      target: '>= 1,000 /s on 2 cores',
+      measured: t.alertsPerSecond,
+      unit: '/s',
+      pass: t.alertsPerSecond >= 1000 && t.guarantee.holds && t.refused === 0,
+    });
+  }
+  const open = rows.openIncidents;
+  if (open !== undefined) {
+    checks.push({
+      name: `worker RSS with ${open.incidents.toLocaleString('en')} open incidents`,
+      target: '< 1 GiB for 1,000',
+      measured: open.workerRssMiB.open,
+      unit: 'MiB',
+      pass: open.incidents >= 1000 && open.failures === 0 && open.workerRssMiB.open < 1024,
+    });
+  }
+  return checks;
+}
