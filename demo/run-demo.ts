@@ -1,15 +1,16 @@
 // Entry script of `npm run demo` (docs/demo.md): starts medic with a small real fleet, breaks it
 // three ways, prints each incident's timeline as it grows, and stops everything on exit or Ctrl-C.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Client } from '@temporalio/client';
 import { connectClient } from '../src/temporal/connect.js';
 import { freePort } from '../test/helpers/ports.js';
+import { PROJECT_ROOT } from '../test/helpers/processes.js';
 import { medicCommand } from './approver.js';
-import { descendants } from './child-process.js';
+import { descendants, type DemoProcess } from './child-process.js';
 import { Cleanup } from './cleanup.js';
 import { DemoFleet } from './fleet.js';
 import { startHaproxy } from './haproxy.js';
@@ -59,12 +60,16 @@ const cleanup = new Cleanup();
 const processes: Record<string, number> = {};
 const ports: Record<string, number> = {};
 const outcomes: ScenarioOutcome[] = [];
+/** The programs started (not PM2's): one that stopped on its own explains most failures. */
+const started: DemoProcess[] = [];
 const startedAt = Date.now();
 let flags: Flags = { auto: true, jsonSummary: false };
 let dir = '';
 let fleet: DemoFleet | undefined;
 let interrupted: NodeJS.Signals | undefined;
 let finishing: Promise<never> | undefined;
+/** Set when the demo fails (not when interrupted): its logs are kept for finding out why. */
+let failed = false;
 /** Ends the scenario's waits and cancels its Temporal calls before the client closes. */
 const stopScenarios = new AbortController();
 
@@ -74,7 +79,10 @@ const portOf = (url: string) => Number(new URL(url.includes('://') ? url : `http
 async function startWorld(interactive: boolean): Promise<DemoWorld> {
   out.section('Starting the demo stack');
   dir = mkdtempSync(join(tmpdir(), 'medic-demo-'));
-  cleanup.add('remove the temporary folder', async () => rmSync(dir, { recursive: true, force: true }));
+  cleanup.add('remove the temporary folder', async () => {
+    if (failed) keepLogs();
+    rmSync(dir, { recursive: true, force: true });
+  });
   out.detail(`state: ${dir} (removed on exit)`);
 
   fleet = await DemoFleet.start(dir, cleanup);
@@ -83,6 +91,7 @@ async function startWorld(interactive: boolean): Promise<DemoWorld> {
 
   const haproxy = await startHaproxy(dir, fleet.services, cleanup);
   processes['haproxy'] = haproxy.process.pid;
+  started.push(haproxy.process);
   Object.assign(ports, { 'haproxy-frontend': portOf(haproxy.url), 'haproxy-stats': portOf(haproxy.metricsTarget) });
   out.line(`HAProxy: ${haproxy.url} balances over the three; stats page ${haproxy.statsUrl}`);
 
@@ -110,6 +119,7 @@ async function startWorld(interactive: boolean): Promise<DemoWorld> {
     ),
   ]);
   for (const p of [...medic.processes, ...monitoring.processes]) processes[p.name] = p.pid;
+  started.push(...medic.processes, ...monitoring.processes);
   Object.assign(ports, {
     temporal: temporalPort,
     'temporal-ui': uiPort,
@@ -136,6 +146,15 @@ async function startWorld(interactive: boolean): Promise<DemoWorld> {
   return { out, client, fleet, haproxy, monitoring, medic, traffic, interactive, signal: stopScenarios.signal };
 }
 
+/** Copy every log (medic dev, intake, HAProxy, Prometheus, Alertmanager, PM2's) out of the folder about to be removed. */
+function keepLogs(): void {
+  const target = join(PROJECT_ROOT, '.medic', 'demo-logs', new Date().toISOString().replace(/[:.]/g, '-'));
+  mkdirSync(target, { recursive: true });
+  const logs = [dir, join(dir, 'pm2', 'logs')].flatMap((d) => (existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.log')).map((f) => join(d, f)) : []));
+  for (const log of logs) copyFileSync(log, join(target, basename(log)));
+  out.line(`the logs of every part are kept in ${target}`);
+}
+
 /** PIDs change (restarts) and some are grandchildren (the Temporal server under `medic dev`). */
 async function recordPids(): Promise<void> {
   const medicDev = processes['medic dev'];
@@ -146,6 +165,11 @@ async function recordPids(): Promise<void> {
 /** Stop everything (once), print the JSON summary if asked, and exit. */
 function finish(code: number, error?: string): Promise<never> {
   finishing ??= (async () => {
+    failed = code !== 0 && interrupted === undefined;
+    for (const p of failed ? started.filter((p) => !p.running) : []) {
+      out.line(`${p.name} had stopped on its own; its log ends with:`);
+      for (const line of p.logTail(8).split('\n')) out.detail(`  ${line}`);
+    }
     await Promise.race([recordPids(), new Promise((r) => setTimeout(r, 3_000))]);
     out.section('Cleaning up');
     const failures = await cleanup.runAll((name) => out.detail(name));
@@ -196,7 +220,13 @@ async function holdForExploring(temporalAddress: string): Promise<void> {
 }
 
 async function main(): Promise<never> {
-  const parsed = parseFlags(process.argv.slice(2));
+  let parsed: Flags | 'help';
+  try {
+    parsed = parseFlags(process.argv.slice(2));
+  } catch (err) {
+    console.error(`medic demo: ${(err as Error).message}`);
+    process.exit(2);
+  }
   if (parsed === 'help') {
     console.log(HELP);
     process.exit(0);

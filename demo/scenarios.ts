@@ -153,6 +153,10 @@ export async function runScenario(n: number, scenario: Scenario, w: DemoWorld): 
     const approvedSnapshot = await watch.until('was approved', (s) => s.closed || s.state?.pendingApproval === undefined, waitMs).finally(answeredResolve);
     await approving;
     approvedBy = approvedSnapshot.timeline.find((e) => e.kind === 'approved')?.actor ?? null;
+    if (approvedBy === null) {
+      // Nobody approved in time: the playbook escalated and now waits for an ack; that is the outcome to show.
+      return conclude(scenario, w, { incidentId, webUi, approvedBy }, approvedSnapshot);
+    }
   }
 
   const final = await watch.until('closed', (s) => s.closed, 120 * SECOND);
@@ -160,7 +164,7 @@ export async function runScenario(n: number, scenario: Scenario, w: DemoWorld): 
 }
 
 async function conclude(scenario: Scenario, w: DemoWorld, ids: { incidentId: string; webUi: string; approvedBy: string | null }, final: Snapshot): Promise<ScenarioOutcome> {
-  const outcome = final.result?.outcome ?? final.endedAs ?? 'unknown';
+  const outcome = final.result?.outcome ?? final.endedAs ?? final.state?.status ?? 'unknown';
   const timeline: TimelineEntry[] = final.timeline;
   const steps = timeline.filter((e) => e.kind === 'step-succeeded' && e.step !== undefined).map((e) => e.step as string);
   const mttr = final.result !== undefined ? recoverySeconds(final.result.outcome, timeline) : undefined;
