@@ -5,6 +5,8 @@
 export class Cleanup {
   private readonly steps: { name: string; run: () => Promise<void>; now?: () => void }[] = [];
   private running: Promise<string[]> | undefined;
+  /** The step being run: if the process exits during it, its last resort still applies. */
+  private current: { name: string; now?: () => void } | undefined;
 
   /** `now` is a synchronous last resort, used if the process exits before `runAll` finished. */
   add(name: string, run: () => Promise<void>, now?: () => void): void {
@@ -19,6 +21,7 @@ export class Cleanup {
         const step = this.steps.pop();
         if (step === undefined) break;
         onStep(step.name);
+        this.current = step;
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`did not stop within ${stepTimeoutMs / 1000} s`)), stepTimeoutMs);
@@ -30,6 +33,7 @@ export class Cleanup {
           step.now?.();
         } finally {
           clearTimeout(timer);
+          this.current = undefined;
         }
       }
       return failed;
@@ -39,6 +43,7 @@ export class Cleanup {
 
   /** On process exit: kill whatever is left at once (e.g. after a second Ctrl-C). */
   killRemaining(): void {
+    this.current?.now?.();
     for (const step of this.steps.reverse()) step.now?.();
     this.steps.length = 0;
   }
