@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { IncidentResult } from '../../workflows/definitions.js';
+import { reportChaos } from '../helpers/chaos-summary.js';
+import { within } from '../helpers/deadline.js';
+import { FakeFleet } from '../helpers/fake-fleet.js';
+import { entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
+import { Stalls } from '../helpers/activity-faults.js';
+import { closeTestTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
+
+// A target that hangs: the driver's call never returns and it stops heartbeating. Only the
+// step's heartbeat timeout (http-service-outage: 30 s for isolate, restart, verify) can notice.
+// The step then does what its retry policy says, and a failed playbook is undone.
+
+after(closeTestTemporal);
+
+const TARGET = 'checkout-api-1';
+const RESTART_STEP = `restart ${TARGET} (first attempt)`;
+const quickHold = testRoute({ target: TARGET, params: { ackTimeout: '1 second', humanHold: '1 second' } });
+
+async function runWithStalls(name: string, fleet: FakeFleet, stalls: Stalls, plan: Parameters<Stalls['wrap']>[1]): Promise<IncidentResult> {
+  try {
+    return await withWorker(name, stalls.wrap(fleet.activities, plan), async () => {
+      const handle = await openIncident(name, testSignal(name), quickHold);
+      try {
+        return await within(handle.result(), 120_000, 'the incident ending');
+      } finally {
+        // The worker's shutdown waits for running activities: let the stuck call end first.
+        stalls.release();
+      }
+    });
+  } finally {
+    stalls.release();
+  }
+}
+
+function heartbeatTimeouts(result: IncidentResult, step: string) {
+  return entriesOf(result, 'step-failed').filter((e) => e.step === step && e.data?.['errorType'] === 'Timeout' && /HEARTBEAT/.test(e.message));
+}
+
+describe('a hanging target', { concurrency: true }, () => {
+  it('the heartbeat timeout fires and the retried step recovers the incident', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    const stalls = new Stalls();
+    const result = await runWithStalls(name, fleet, stalls, { restart: [1] });
+    assert.equal(result.outcome, 'recovered');
+    assert.equal(stalls.stalled.length, 1, 'the first restart hung');
+    const restart = result.timeline.filter((e) => e.step === RESTART_STEP);
+    assert.deepEqual(restart.map((e) => [e.kind, e.attempt]), [
+      ['step-started', 1],
+      ['step-failed', 1],
+      ['step-started', 2],
+      ['step-succeeded', 2],
+    ]);
+    assert.equal(heartbeatTimeouts(result, RESTART_STEP).length, 1, 'attempt 1 ended by its heartbeat timeout');
+    const waited = (restart[1]?.durationMs ?? 0) / 1000;
+    assert.ok(waited >= 29 && waited < 45, `the hang was noticed after the 30 s heartbeat timeout (${waited} s), not the 3 minute step timeout`);
+    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin'], 'the hung call never reached the fleet; the retry did');
+    assert.equal(fleet.isolated.size, 0, 'back in rotation');
+    reportChaos({ test: 'hanging target: heartbeat timeout, retry', faultsInjected: 1, faultsSurvived: 1, incidentsExpected: 1, incidentsCompleted: 1 });
+  });
+
+  it('a step that hangs and then fails for good stops as its policy says, and compensation puts the target back', async (t) => {
+    const name = uniqueName(t.name);
+    // After the hang, the restart is refused for good (non-retryable): the policy stops the step at once.
+    const fleet = new FakeFleet({ restart: ['fatal'] });
+    const stalls = new Stalls();
+    const result = await runWithStalls(name, fleet, stalls, { restart: [1] });
+    assert.equal(result.outcome, 'failed');
+    assert.equal(heartbeatTimeouts(result, RESTART_STEP).length, 1);
+    const failures = entriesOf(result, 'step-failed').filter((e) => e.step === RESTART_STEP);
+    assert.deepEqual(failures.map((e) => [e.attempt, e.data?.['errorType'], e.data?.['final']]), [
+      [1, 'Timeout', false],
+      [2, 'UnknownTarget', true],
+    ]);
+    assert.deepEqual(entriesOf(result, 'compensation-succeeded').map((e) => e.step), [`rejoin ${TARGET}`], 'isolation undone');
+    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'rejoin', 'escalate'], 'undone, then a human is told');
+    assert.equal(fleet.isolated.size, 0, 'back in rotation');
+    reportChaos({ test: 'hanging target: heartbeat timeout, compensation', faultsInjected: 1, faultsSurvived: 1, incidentsExpected: 1, incidentsCompleted: 1 });
+  });
+});

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
+import { sendHumanAction } from '../../src/incidents/human-actions.js';
+import { deliverSignal } from '../../src/incidents/open-incident.js';
+import { startDevServer } from '../../src/temporal/dev-server.js';
+import { createMedicWorker } from '../../src/worker/create-worker.js';
+import { approveUpdate, stateQuery, type IncidentResult } from '../../workflows/definitions.js';
+import type { incidentWorkflow } from '../../workflows/index.js';
+import { reportChaos } from '../helpers/chaos-summary.js';
+import { within } from '../helpers/deadline.js';
+import { FakeFleet } from '../helpers/fake-fleet.js';
+import { testRoute, testSignal } from '../helpers/incidents.js';
+import { freePort } from '../helpers/ports.js';
+import { slowly } from '../helpers/activity-faults.js';
+import { closeTestTemporal, eventually, testTemporal, uniqueName } from '../helpers/temporal.js';
+
+// The Temporal server itself goes away mid-incident: this test runs its own dev server on a
+// SQLite file and a fixed port, kills it (teardown is a SIGKILL) twice, once while the incident
+// waits for a human and once while a step is running, and starts it again on the same file and
+// port. The worker and client are never restarted: they reconnect, and the incident finishes.
+
+const DOWNTIME_MS = 3_000;
+const dir = mkdtempSync(join(tmpdir(), 'medic-server-restart-'));
+let server: TestWorkflowEnvironment | undefined;
+after(async () => {
+  await server?.teardown().catch(() => undefined);
+  await closeTestTemporal();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Temporal server restart', () => {
+  it('the dev server killed and restarted on the same SQLite file, during an approval wait and during a step: the incident finishes', async (t) => {
+    const name = uniqueName(t.name);
+    const cliPath = process.env['MEDIC_TEMPORAL_CLI_PATH'];
+    assert.ok(cliPath, 'run with scripts/run-tests.ts');
+    const { bundle } = await testTemporal(); // the shared bundle; this test's server is its own
+    const port = await freePort();
+    const dbFilename = join(dir, 'temporal.sqlite');
+    const start = () => startDevServer({ cliPath, dbFilename, port, ip: '127.0.0.1' });
+    // Down for a few seconds: long enough that pollers, heartbeats and queries fail meanwhile.
+    const restart = async (why: string) => {
+      const t0 = Date.now();
+      await server?.teardown();
+      await new Promise((r) => setTimeout(r, DOWNTIME_MS));
+      server = await start();
+      t.diagnostic(`server killed and back in ${Date.now() - t0} ms (${why})`);
+    };
+    server = await start();
+    const address = `127.0.0.1:${port}`;
+
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+    const native = await NativeConnection.connect({ address });
+    const fleet = new FakeFleet();
+    let restartRunning = false;
+    const activities = slowly(fleet.activities, 'restart', 8_000, () => (restartRunning = true));
+    const worker = await createMedicWorker({ connection: native, namespace: 'default', taskQueue: name, activities, workflowBundle: bundle });
+    const running = worker.run();
+    try {
+      const route = testRoute({ params: { approveRestart: true, approvalTimeout: '10 minutes' } });
+      const delivery = await deliverSignal(client, testSignal(name), route, { taskQueue: name });
+      const handle = client.workflow.getHandle<typeof incidentWorkflow>(delivery.incidentId);
+      await eventually('the incident to wait for approval', async () => ((await handle.query(stateQuery)).pendingApproval ? true : undefined), 30_000);
+
+      // Fault 1: the server dies while the incident waits for a human.
+      await restart('waiting for approval');
+      const waiting = await eventually('the incident to answer again after the restart', async () => handle.query(stateQuery), 60_000);
+      assert.equal(waiting.status, 'awaiting-human', 'the wait survived the restart');
+      await eventually('the approval to be accepted', async () =>
+        sendHumanAction(client, handle.workflowId, approveUpdate, { by: 'alice', reason: 'go ahead' }), 60_000);
+
+      // Fault 2: the server dies while the restart step is running on the worker.
+      await eventually('the restart step to be running', async () => (restartRunning ? true : undefined), 30_000);
+      await restart('a step running');
+
+      const result: IncidentResult = await within(
+        eventually('the incident result after the restarts', async () => handle.result(), 120_000),
+        130_000,
+        'the incident finishing',
+      );
+      assert.equal(result.outcome, 'recovered');
+      assert.deepEqual(
+        result.timeline.filter((e) => e.kind === 'step-succeeded').map((e) => e.step?.split(' ')[0]),
+        ['isolate', 'diagnose', 'restart', 'verify', 'rejoin'],
+        'every step finished once',
+      );
+      assert.equal(fleet.order.filter((a) => a === 'isolate').length, 1, 'steps done before the restarts were not run again');
+      assert.equal(result.timeline.filter((e) => e.kind === 'approved').length, 1);
+      assert.equal(fleet.isolated.size, 0);
+      reportChaos({ test: 'Temporal dev server killed and restarted', faultsInjected: 2, faultsSurvived: 2, incidentsExpected: 1, incidentsCompleted: 1 });
+    } finally {
+      worker.shutdown();
+      await within(running, 30_000, 'the worker stopping').catch(() => undefined);
+      await connection.close();
+      await native.close();
+    }
+  });
+});
