@@ -24,7 +24,7 @@ const MAX_TRIES = 20;
 const ROUTES = `
 defaultRoute:
   playbook: diagnose-and-escalate
-  target: storm-target
+  targetFromLabel: instance
   params: { ackTimeout: 1 hour }
 `;
 
@@ -50,7 +50,7 @@ function stormRequests(prefix: string): Request[] {
     for (const fp of fps) {
       generic.push({
         path: '/v1/signals',
-        body: { alertname: 'StormAlert', service: 'storm-svc', severity: 'warning', fingerprint: fp, id: `${fp}:generic:${k}`, labels: { n: String(k) } },
+        body: { alertname: 'StormAlert', service: 'storm-svc', severity: 'warning', fingerprint: fp, id: `${fp}:generic:${k}`, labels: { instance: fp, n: String(k) } },
       });
     }
     for (let g = 0; g < FINGERPRINTS / GROUP; g++) {
