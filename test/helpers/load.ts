@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 
 // Load generation for the storm and fuzz tests: bounded concurrency over keep-alive connections,
 // so the figures measure the intake and Temporal, not TCP handshakes.
@@ -77,4 +78,22 @@ export class KeepAliveClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/**
+ * Send raw bytes on a fresh TCP connection and return everything the server wrote back before it
+ * closed the connection or `timeoutMs` passed: for requests no HTTP client would send.
+ */
+export function rawHttp(port: number, data: string, timeoutMs = 5_000): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(data));
+    let out = '';
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    socket.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
 }
