@@ -6,11 +6,14 @@ import { parseTuning, type WorkerTuning } from './worker-tuning.js';
 export interface BenchSizes {
   warmup: number;
   steady: { incidents: number; perSecond: number; rounds: number };
+  /** A rate the machine keeps up with: latency without a queue. */
+  light: { incidents: number; perSecond: number; rounds: number };
   burst: { size: number; rounds: number };
   overhead: { incidents: number; perSecond: number; rounds: number };
   plain: number;
   open: { incidents: number; concurrency: number };
-  throughput: { fingerprints: number; alerts: number }[];
+  /** Each run sends alerts over this many fingerprints for this many seconds. */
+  throughput: { fingerprints: number; seconds: number }[];
   throughputConcurrency: number;
   /** Incidents whose recorded signals are checked against the 202s, per throughput run. */
   guaranteeSample: number;
@@ -23,13 +26,14 @@ export interface BenchSizes {
 export const FULL: BenchSizes = {
   warmup: 60,
   steady: { incidents: 1000, perSecond: 50, rounds: 4 },
-  burst: { size: 250, rounds: 2 },
-  overhead: { incidents: 200, perSecond: 20, rounds: 2 },
+  light: { incidents: 60, perSecond: 5, rounds: 2 },
+  burst: { size: 250, rounds: 1 },
+  overhead: { incidents: 60, perSecond: 5, rounds: 2 },
   plain: 10_000,
   open: { incidents: 1000, concurrency: 32 },
   throughput: [
-    { fingerprints: 100, alerts: 5_000 },
-    { fingerprints: 10_000, alerts: 20_000 },
+    { fingerprints: 100, seconds: 20 },
+    { fingerprints: 10_000, seconds: 20 },
   ],
   throughputConcurrency: 64,
   guaranteeSample: 100,
@@ -40,13 +44,14 @@ export const FULL: BenchSizes = {
 export const SMOKE: BenchSizes = {
   warmup: 4,
   steady: { incidents: 20, perSecond: 20, rounds: 1 },
+  light: { incidents: 6, perSecond: 10, rounds: 1 },
   burst: { size: 10, rounds: 1 },
   overhead: { incidents: 10, perSecond: 20, rounds: 1 },
   plain: 200,
   open: { incidents: 20, concurrency: 8 },
   throughput: [
-    { fingerprints: 10, alerts: 40 },
-    { fingerprints: 40, alerts: 80 },
+    { fingerprints: 10, seconds: 2 },
+    { fingerprints: 40, seconds: 2 },
   ],
   throughputConcurrency: 8,
   guaranteeSample: 10,

@@ -1,3 +1,4 @@
+import type { CpuSplit } from './cpu-usage.js';
 import type { MachineInfo } from './machine-info.js';
 import type { LatencyResult } from './measure-latency.js';
 import type { OpenIncidentsResult } from './measure-open-incidents.js';
@@ -22,23 +23,32 @@ export interface BenchResults {
   loadAverageAtEnd: number;
   /** Every row, unless the run was limited with --only. */
   rows: Partial<BenchRows>;
+  /** CPU seconds each process used in each phase (and the phase's wall seconds). */
+  cpu: Record<string, CpuSplit>;
   targets: TargetCheck[];
 }
 
 /** The six measurements. */
 export interface BenchRows {
   /** 1. */
-  alertToFirstAction: { steady: LatencyResult & { perSecond: number }; burst: LatencyResult & { burstSize: number } };
+  alertToFirstAction: {
+    /** At the target's rate (50/s): on a 2-core machine running everything, a queue builds. */
+    steady: LatencyResult & { perSecond: number };
+    /** At a rate the machine keeps up with: the latency of one incident, without a queue. */
+    light: LatencyResult & { perSecond: number };
+    burst: LatencyResult & { burstSize: number };
+  };
   /** 2. */
   bareFloor: {
     steady: LatencyResult;
+    light: LatencyResult;
     burst: LatencyResult;
-    /** medic / bare, alert -> first action, per percentile. */
-    ratio: { steady: Ratios; burst: Ratios; endToEndSteady: Ratios };
+    /** medic / bare, alert -> first action, per percentile (and alert -> done for the steady run). */
+    ratio: { steady: Ratios; light: Ratios; burst: Ratios; endToEndSteady: Ratios };
   };
   /** 3. */
   plainBaseline: PlainResult & {
-    /** Alert -> last step done, divided by the steps (p50 of the steady run). */
+    /** Alert -> last step done, divided by the steps (p50 of the light run: no queue in it). */
     medicPerStepMs: number;
     barePerStepMs: number;
     medicOverPlain: number;

@@ -11,7 +11,8 @@ import { parseOptions, type BenchOptions } from './bench-options.js';
 import { BenchStack, INTAKE_TOKEN } from './bench-stack.js';
 import { LoadClient } from './http-load.js';
 import { loadAverageNow, machineInfo } from './machine-info.js';
-import { compareMedicAndBare } from './measure-latency.js';
+import { childrenNamed, CpuMeter, type CpuSplit } from './cpu-usage.js';
+import { compareMedicAndBare, type Pattern } from './measure-latency.js';
 import { measureOpenIncidents } from './measure-open-incidents.js';
 import { measurePlain } from './measure-plain.js';
 import { measureThroughput } from './measure-throughput.js';
@@ -22,33 +23,59 @@ import { ratios, round } from './stats.js';
 const started = performance.now();
 const progress = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
-async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions): Promise<Partial<BenchRows>> {
+async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu: CpuMeter, cpuByPhase: Record<string, CpuSplit>): Promise<Partial<BenchRows>> {
   const sz = o.sizes;
   const run = Date.now().toString(36);
   const rows: Partial<BenchRows> = {};
   const timeoutMs = sz.timeoutMs;
+  const phase = async <T>(name: string, message: string, fn: () => Promise<T>): Promise<T> => {
+    progress(message);
+    cpu.mark();
+    const result = await fn();
+    cpuByPhase[name] = cpu.since();
+    return result;
+  };
+  const latency = (name: string, incidents: number, rounds: number, pattern: Pattern, sleep = false) =>
+    compareMedicAndBare(stack, http, { prefix: `${run}-${name}`, incidents, rounds, pattern, sleep, timeoutMs, breakdownSample: sleep ? 0 : sz.breakdownSample });
 
   if (o.phases.includes('latency') || o.phases.includes('overhead')) {
-    progress(`warm-up: ${sz.warmup} incidents each for medic and bare`);
-    await compareMedicAndBare(stack, http, { prefix: `${run}-warm`, incidents: sz.warmup, rounds: 1, pattern: { kind: 'steady', perSecond: 20 }, sleep: false, timeoutMs });
+    await phase('warm-up', `warm-up: ${sz.warmup} incidents each for medic and bare`, () => latency('warm', sz.warmup, 1, { kind: 'steady', perSecond: 20 }));
   }
   if (o.phases.includes('latency')) {
-    progress(`rows 1-3: ${sz.steady.incidents} incidents each at ${sz.steady.perSecond}/s, medic and bare alternating in ${sz.steady.rounds} rounds`);
-    const steady = await compareMedicAndBare(stack, http, { prefix: `${run}-steady`, incidents: sz.steady.incidents, rounds: sz.steady.rounds, pattern: { kind: 'steady', perSecond: sz.steady.perSecond }, sleep: false, timeoutMs, breakdownSample: sz.breakdownSample });
-    progress(`rows 1-2: bursts of ${sz.burst.size} alerts at once (${sz.burst.rounds} each)`);
-    const burst = await compareMedicAndBare(stack, http, { prefix: `${run}-burst`, incidents: sz.burst.size * sz.burst.rounds, rounds: sz.burst.rounds, pattern: { kind: 'burst', concurrency: o.connections }, sleep: false, timeoutMs });
-    rows.alertToFirstAction = { steady: { ...steady.medic, perSecond: sz.steady.perSecond }, burst: { ...burst.medic, burstSize: sz.burst.size } };
+    const { incidents, perSecond, rounds } = sz.steady;
+    const steady = await phase('steady', `rows 1-2: ${incidents} incidents each at ${perSecond}/s, medic and bare alternating in ${rounds} rounds`, () =>
+      latency('steady', incidents, rounds, { kind: 'steady', perSecond }),
+    );
+    const light = await phase('light', `rows 1-3: ${sz.light.incidents} incidents each at ${sz.light.perSecond}/s (no queue)`, () =>
+      latency('light', sz.light.incidents, sz.light.rounds, { kind: 'steady', perSecond: sz.light.perSecond }),
+    );
+    const burst = await phase('burst', `rows 1-2: bursts of ${sz.burst.size} alerts at once (${sz.burst.rounds} each)`, () =>
+      latency('burst', sz.burst.size * sz.burst.rounds, sz.burst.rounds, { kind: 'burst', concurrency: o.connections }),
+    );
+    rows.alertToFirstAction = {
+      steady: { ...steady.medic, perSecond },
+      light: { ...light.medic, perSecond: sz.light.perSecond },
+      burst: { ...burst.medic, burstSize: sz.burst.size },
+    };
     rows.bareFloor = {
       steady: steady.bare,
+      light: light.bare,
       burst: burst.bare,
-      ratio: { steady: compare(steady.medic, steady.bare), burst: compare(burst.medic, burst.bare), endToEndSteady: ratios(steady.medic.endToEndMs, steady.bare.endToEndMs) },
+      ratio: {
+        steady: compare(steady.medic, steady.bare),
+        light: compare(light.medic, light.bare),
+        burst: compare(burst.medic, burst.bare),
+        endToEndSteady: ratios(steady.medic.endToEndMs, steady.bare.endToEndMs),
+      },
     };
     progress(`row 3: ${sz.plain} incidents as plain async calls`);
-    rows.plainBaseline = derivePlain(await measurePlain(sz.plain), steady.medic, steady.bare);
+    rows.plainBaseline = derivePlain(await measurePlain(sz.plain), light.medic, light.bare);
   }
   if (o.phases.includes('overhead')) {
-    progress(`row 6: ${sz.overhead.incidents} incidents each at ${sz.overhead.perSecond}/s, every activity sleeping ${SLEEP_MS} ms`);
-    const slept = await compareMedicAndBare(stack, http, { prefix: `${run}-sleep`, incidents: sz.overhead.incidents, rounds: sz.overhead.rounds, pattern: { kind: 'steady', perSecond: sz.overhead.perSecond }, sleep: true, timeoutMs });
+    const { incidents, perSecond, rounds } = sz.overhead;
+    const slept = await phase('overhead', `row 6: ${incidents} incidents each at ${perSecond}/s, every activity sleeping ${SLEEP_MS} ms`, () =>
+      latency('sleep', incidents, rounds, { kind: 'steady', perSecond }, true),
+    );
     rows.stepOverhead = {
       sleepMs: SLEEP_MS,
       steps: BARE_STEPS.length,
@@ -58,17 +85,19 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions): Pr
     };
   }
   if (o.phases.includes('open')) {
-    progress(`row 5: ${sz.open.incidents} incidents waiting for approval in a fresh worker, then approve them all`);
-    rows.openIncidents = await measureOpenIncidents(stack, http, { prefix: `${run}-open`, incidents: sz.open.incidents, concurrency: sz.open.concurrency, timeoutMs });
+    const { incidents, concurrency } = sz.open;
+    rows.openIncidents = await phase('open', `row 5: ${incidents} incidents waiting for approval in a fresh worker, then approve them all`, () =>
+      measureOpenIncidents(stack, http, { prefix: `${run}-open`, incidents, concurrency, timeoutMs }),
+    );
   }
   if (o.phases.includes('throughput')) {
     // Last: it leaves many incidents open, which would weigh on the other measurements.
     rows.intakeThroughput = [];
     for (const t of sz.throughput) {
-      progress(`row 4: ${t.alerts} alerts over ${t.fingerprints} fingerprints, ${sz.throughputConcurrency} connections`);
-      rows.intakeThroughput.push(
-        await measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency: sz.throughputConcurrency, sample: sz.guaranteeSample, timeoutMs }),
+      const result = await phase(`throughput-${t.fingerprints}`, `row 4: ${t.seconds} s of alerts over ${t.fingerprints} fingerprints, ${sz.throughputConcurrency} connections`, () =>
+        measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency: sz.throughputConcurrency, sample: sz.guaranteeSample }),
       );
+      rows.intakeThroughput.push(result);
     }
   }
   return rows;
@@ -83,9 +112,18 @@ async function main(): Promise<void> {
   const stack = await BenchStack.start({ cliPath, runDir, tuning: o.tuning, intakeLogLevel: o.intakeLogLevel, db: o.db });
   progress(`dev server at ${stack.server.address}, intake at ${stack.intakeUrl}, workers ${stack.medicWorker.pid} (medic) and ${stack.bareWorker.pid} (bare)`);
   const http = new LoadClient(stack.intakeUrl, { keepAlive: o.keepAlive, maxSockets: o.connections, token: INTAKE_TOKEN });
+  const devServerPid = childrenNamed(process.pid, 'temporal')[0] ?? -1;
+  const cpu = new CpuMeter(() => ({
+    devServer: devServerPid,
+    medicWorker: stack.medicWorker.pid,
+    bareWorker: stack.bareWorker.pid,
+    intake: stack.intake.pid,
+    loadGenerator: process.pid,
+  }));
+  const cpuByPhase: Record<string, CpuSplit> = {};
   let rows: Partial<BenchRows>;
   try {
-    rows = await measure(stack, http, o);
+    rows = await measure(stack, http, o, cpu, cpuByPhase);
   } catch (err) {
     console.error(`the bench failed; the logs of the dev server's children are in ${runDir}`);
     throw err;
@@ -101,6 +139,7 @@ async function main(): Promise<void> {
     durationSeconds: round((performance.now() - started) / 1000, 1),
     loadAverageAtEnd: loadAverageNow(),
     rows,
+    cpu: cpuByPhase,
     targets: checkTargets(rows),
   };
   const table = renderTable(results);
