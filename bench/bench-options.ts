@@ -59,11 +59,27 @@ export const SMOKE: BenchSizes = {
   timeoutMs: 60_000,
 };
 
+/** For trying a tuning (TUNING.md): the full run's shapes, fewer incidents; row 5 keeps its 1,000. */
+export const QUICK: BenchSizes = {
+  ...FULL,
+  warmup: 30,
+  steady: { incidents: 300, perSecond: 50, rounds: 2 },
+  light: { incidents: 40, perSecond: 5, rounds: 2 },
+  burst: { size: 150, rounds: 1 },
+  overhead: { incidents: 40, perSecond: 5, rounds: 2 },
+  throughput: [
+    { fingerprints: 100, seconds: 10 },
+    { fingerprints: 10_000, seconds: 10 },
+  ],
+  breakdownSample: 20,
+};
+
 export const PHASES = ['latency', 'overhead', 'open', 'throughput'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
   smoke: boolean;
+  quick: boolean;
   sizes: BenchSizes;
   /** Where results.json and results.md go. */
   outDir: string;
@@ -77,10 +93,11 @@ export interface BenchOptions {
   db: 'file' | 'memory';
 }
 
-export const USAGE = `usage: tsx bench/run-bench.ts [--smoke] [--out DIR] [--worker KEY=N ...] [--no-keep-alive]
+export const USAGE = `usage: tsx bench/run-bench.ts [--smoke | --quick] [--out DIR] [--worker KEY=N ...] [--no-keep-alive]
        [--connections N] [--intake-log-level LEVEL] [--only ${PHASES.join(',')}] [--db memory|file] [--keep]
 
   --smoke             20 incidents a measurement: proves the harness works (CI), not the numbers
+  --quick             fewer incidents (row 5 keeps 1,000): for trying a tuning
   --out DIR           where results.json and results.md go (default: bench/)
   --worker KEY=N      a worker setting to try (see bench/TUNING.md), e.g. --worker maxCachedWorkflows=100
   --no-keep-alive     a new HTTP connection per alert (the load generator's default reuses them)
@@ -95,6 +112,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     args: argv,
     options: {
       smoke: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       worker: { type: 'string', multiple: true, default: [] },
       'no-keep-alive': { type: 'boolean', default: false },
@@ -118,7 +136,8 @@ export function parseOptions(argv: string[]): BenchOptions {
   return {
     db: values.db,
     smoke: values.smoke,
-    sizes: values.smoke ? SMOKE : FULL,
+    quick: values.quick,
+    sizes: values.smoke ? SMOKE : values.quick ? QUICK : FULL,
     outDir: values.out ?? fileURLToPath(new URL('./', import.meta.url)),
     tuning: parseTuning(values.worker),
     keepAlive: !values['no-keep-alive'],

@@ -130,6 +130,20 @@ export class BenchStack {
     this.medicWorker = await this.startWorker('medic', tuning);
   }
 
+  /**
+   * Wait until no incident or bare workflow is running (the guard workflow runs for ever), so
+   * that one measurement's tail never lands in the next. Resolves with how many still ran.
+   */
+  async settle(timeoutMs: number): Promise<number> {
+    const query = `ExecutionStatus = 'Running' AND WorkflowType IN ('incidentWorkflow', 'bareIncidentWorkflow')`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { count } = await this.client.workflow.count(query);
+      if (count === 0 || Date.now() > deadline) return count;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.allSettled([this.intake?.stop(), this.medicWorker?.stop(), this.bareWorker?.stop()]);
     await this.client.connection.close().catch(() => undefined);

@@ -138,6 +138,7 @@ export async function compareMedicAndBare(stack: BenchStack, http: LoadClient, o
       const fps = Array.from({ length: n }, (_, i) => `${o.prefix}-${kind}-${r}-${i}`);
       const chunk = await sendChunk(stack, http, kind, fps, o.pattern, o.sleep);
       await stack.timings.waitFor(chunk.filter((s) => s.ok).map((s) => s.workflowId), 'rejoin', o.timeoutMs);
+      await stack.settle(o.timeoutMs);
       sent[kind].push(...chunk);
     }
   }

@@ -82,6 +82,7 @@ export async function measureOpenIncidents(
   const notRecovered = await stack.timings.waitFor(ids, 'rejoin', o.timeoutMs);
   const allRecoveredSeconds = (performance.now() - t1) / 1000;
   failures = Math.max(failures, notRecovered.length);
+  await stack.settle(o.timeoutMs);
 
   return {
     incidents: o.incidents,

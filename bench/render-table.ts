@@ -69,7 +69,7 @@ export function renderTable(r: BenchResults): string {
   const m = r.machine;
   const tuning = Object.entries(r.settings.tuning).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'medic defaults';
   return [
-    `# medic benchmark (${r.mode}${r.mode === 'smoke' ? ': proves the harness, not the numbers' : ''})`,
+    `# medic benchmark (${r.mode}${r.mode === 'smoke' ? ': proves the harness, not the numbers' : r.mode === 'quick' ? ': fewer incidents, for comparing tunings' : ''})`,
     '',
     `${r.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${n(m.memoryGiB)} GiB · Node ${m.node} · ${m.temporalCli} · load average ${n(m.loadAverageAtStart)} at start, ${n(r.loadAverageAtEnd)} at end · ${n(r.durationSeconds)} s`,
     '',

@@ -10,7 +10,7 @@ import type { WorkerTuning } from './worker-tuning.js';
 /** What bench/results.json holds: the six rows, the targets, and what they were measured on. */
 export interface BenchResults {
   date: string;
-  mode: 'full' | 'smoke';
+  mode: 'full' | 'quick' | 'smoke';
   machine: MachineInfo;
   settings: {
     tuning: WorkerTuning;

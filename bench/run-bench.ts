@@ -95,7 +95,7 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu
     rows.intakeThroughput = [];
     for (const t of sz.throughput) {
       const result = await phase(`throughput-${t.fingerprints}`, `row 4: ${t.seconds} s of alerts over ${t.fingerprints} fingerprints, ${sz.throughputConcurrency} connections`, () =>
-        measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency: sz.throughputConcurrency, sample: sz.guaranteeSample }),
+        measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency: sz.throughputConcurrency, sample: sz.guaranteeSample, timeoutMs }),
       );
       rows.intakeThroughput.push(result);
     }
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const cliPath = resolveTemporalCli({ install: false, explicit: readEnv().TEMPORAL_CLI });
   const machine = machineInfo(cliPath);
   const runDir = mkdtempSync(join(tmpdir(), 'medic-bench-'));
-  progress(`${o.smoke ? 'smoke' : 'full'} run on ${machine.nproc} CPUs (${machine.cpuModel}), load average ${machine.loadAverageAtStart}; logs in ${runDir}`);
+  progress(`${o.smoke ? 'smoke' : o.quick ? 'quick' : 'full'} run on ${machine.nproc} CPUs (${machine.cpuModel}), load average ${machine.loadAverageAtStart}; logs in ${runDir}`);
   const stack = await BenchStack.start({ cliPath, runDir, tuning: o.tuning, intakeLogLevel: o.intakeLogLevel, db: o.db });
   progress(`dev server at ${stack.server.address}, intake at ${stack.intakeUrl}, workers ${stack.medicWorker.pid} (medic) and ${stack.bareWorker.pid} (bare)`);
   const http = new LoadClient(stack.intakeUrl, { keepAlive: o.keepAlive, maxSockets: o.connections, token: INTAKE_TOKEN });
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   }
   const results: BenchResults = {
     date: new Date().toISOString(),
-    mode: o.smoke ? 'smoke' : 'full',
+    mode: o.smoke ? 'smoke' : o.quick ? 'quick' : 'full',
     machine,
     settings: { tuning: o.tuning, keepAlive: o.keepAlive, connections: o.connections, intakeLogLevel: o.intakeLogLevel, db: o.db },
     durationSeconds: round((performance.now() - started) / 1000, 1),
