@@ -94,8 +94,8 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu
     // Last: it leaves many incidents open, which would weigh on the other measurements.
     rows.intakeThroughput = [];
     for (const t of sz.throughput) {
-      const result = await phase(`throughput-${t.fingerprints}`, `row 4: ${t.seconds} s of alerts over ${t.fingerprints} fingerprints, ${sz.throughputConcurrency} connections`, () =>
-        measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency: sz.throughputConcurrency, sample: sz.guaranteeSample, timeoutMs }),
+      const result = await phase(`throughput-${t.fingerprints}`, `row 4: ${t.seconds} s of alerts over ${t.fingerprints} fingerprints, ${Math.min(sz.throughputConcurrency, o.connections)} connections`, () =>
+        measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency: Math.min(sz.throughputConcurrency, o.connections), sample: sz.guaranteeSample, timeoutMs }),
       );
       rows.intakeThroughput.push(result);
     }
@@ -110,6 +110,13 @@ async function main(): Promise<void> {
   const runDir = mkdtempSync(join(tmpdir(), 'medic-bench-'));
   progress(`${o.smoke ? 'smoke' : o.quick ? 'quick' : 'full'} run on ${machine.nproc} CPUs (${machine.cpuModel}), load average ${machine.loadAverageAtStart}; logs in ${runDir}`);
   const stack = await BenchStack.start({ cliPath, runDir, tuning: o.tuning, intakeLogLevel: o.intakeLogLevel, db: o.db });
+  // Ctrl-C: stop the children and the dev server rather than leave them running without us.
+  const interrupted = (signal: string) => {
+    progress(`${signal}: stopping the workers, the intake and the dev server`);
+    void stack.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   progress(`dev server at ${stack.server.address}, intake at ${stack.intakeUrl}, workers ${stack.medicWorker.pid} (medic) and ${stack.bareWorker.pid} (bare)`);
   const http = new LoadClient(stack.intakeUrl, { keepAlive: o.keepAlive, maxSockets: o.connections, token: INTAKE_TOKEN });
   const devServerPid = childrenNamed(process.pid, 'temporal')[0] ?? -1;
