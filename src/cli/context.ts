@@ -1,8 +1,10 @@
 import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { loadConfig } from '../config/load-config.js';
 import { readEnv, type MedicEnv } from '../config/env.js';
 import type { MedicConfig } from '../config/config-schema.js';
 import { connectClient } from '../temporal/connect.js';
+import { medicDataConverter } from '../temporal/data-converter.js';
 import { CliError, EXIT } from './cli-error.js';
 
 /** What most commands need: the environment, the configuration, a Temporal client. */
@@ -22,7 +24,17 @@ export function cliConfig(env: MedicEnv): MedicConfig {
   }
 }
 
+/** Payload encryption from the environment (undefined when off); a bad key is a usage error. */
+export function cliDataConverter(env: MedicEnv): DataConverter | undefined {
+  try {
+    return medicDataConverter(env);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
+}
+
 export async function cliClient(env: MedicEnv): Promise<Client> {
+  cliDataConverter(env); // a bad key says so, rather than "Temporal unreachable"
   try {
     return await connectClient(env);
   } catch (err) {

@@ -11,6 +11,7 @@ import {
   type TimelineEntry,
 } from '../../workflows/definitions.js';
 import { sendHumanAction } from '../incidents/human-actions.js';
+import { isMissingKeyError, MISSING_KEY_MESSAGE } from '../temporal/encryption-codec.js';
 import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliEnv, incidentIdArg } from './context.js';
 import { formatTimeline } from './format-timeline.js';
@@ -21,6 +22,7 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     return await fn(client);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new CliError(`no such incident: ${err.workflowId}`, EXIT.notFound);
+    if (isMissingKeyError(err)) throw new CliError(MISSING_KEY_MESSAGE, EXIT.usage);
     throw err;
   } finally {
     await client.connection.close();

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT } from './cli-error.js';
+import { registerCodecCommand } from './codec-command.js';
 import { registerIncidentCommands } from './incident-commands.js';
 import { registerGuardCommands } from './guard-commands.js';
 import { registerQueryCommands } from './query-commands.js';
@@ -17,6 +18,7 @@ function buildProgram(): Command {
   registerIntakeCommand(program);
   registerIncidentCommands(program);
   registerQueryCommands(program);
+  registerCodecCommand(program);
   registerGuardCommands(program);
   return program;
 }

@@ -5,6 +5,7 @@ import { auditRecord } from '../incidents/audit-record.js';
 import { FilterError, listIncidents, parseSince } from '../incidents/list-incidents.js';
 import { recoveryReport } from '../reports/recovery-report.js';
 import type { IncidentStatus } from '../../workflows/definitions.js';
+import { isMissingKeyError, MISSING_KEY_MESSAGE } from '../temporal/encryption-codec.js';
 import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliEnv, incidentIdArg } from './context.js';
 import { formatTable } from './format-table.js';
@@ -16,6 +17,7 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof FilterError) throw new CliError(err.message, EXIT.usage);
     if (err instanceof WorkflowNotFoundError) throw new CliError(`no such incident: ${err.workflowId}`, EXIT.notFound);
+    if (isMissingKeyError(err)) throw new CliError(MISSING_KEY_MESSAGE, EXIT.usage);
     throw err;
   } finally {
     await client.connection.close();

@@ -9,7 +9,9 @@ import { startDevServer } from '../temporal/dev-server.js';
 import { connectWorker } from '../temporal/connect.js';
 import { resolveTemporalCli } from '../temporal/temporal-cli.js';
 import { createMedicWorker } from '../worker/create-worker.js';
-import { cliConfig, cliEnv } from './context.js';
+import { createCodecServer, type CodecApp } from '../codec/codec-server.js';
+import { DEFAULT_CODEC_PORT } from './codec-command.js';
+import { cliConfig, cliDataConverter, cliEnv } from './context.js';
 import type { MedicEnv } from '../config/env.js';
 import type { Logger } from 'pino';
 
@@ -31,8 +33,10 @@ function stopRequested(logger: Logger): Promise<string> {
 
 async function runWorkerUntilStopped(env: MedicEnv, logger: Logger, stopped: Promise<string>): Promise<void> {
   const config = cliConfig(env);
+  const dataConverter = cliDataConverter(env);
   const connection = await connectWorker(env);
   const worker = await createMedicWorker({
+    ...(dataConverter !== undefined && { dataConverter }),
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.MEDIC_TASK_QUEUE,
@@ -40,7 +44,7 @@ async function runWorkerUntilStopped(env: MedicEnv, logger: Logger, stopped: Pro
     guards: { guards: config.guards, targets: config.targets },
   });
   logger.info(
-    { taskQueue: env.MEDIC_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, metrics: env.MEDIC_WORKER_METRICS === 'off' ? 'off' : `http://${env.MEDIC_WORKER_METRICS}/metrics` },
+    { taskQueue: env.MEDIC_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, payloadEncryption: dataConverter !== undefined ? 'on' : 'off', metrics: env.MEDIC_WORKER_METRICS === 'off' ? 'off' : `http://${env.MEDIC_WORKER_METRICS}/metrics` },
     'worker ready',
   );
   void stopped.then(() => worker.shutdown());
@@ -49,6 +53,17 @@ async function runWorkerUntilStopped(env: MedicEnv, logger: Logger, stopped: Pro
   } finally {
     await connection.close();
   }
+}
+
+/** The codec server `medic dev` runs for its Web UI when payload encryption is on. */
+function codecForUi(env: MedicEnv, logger: Logger, uiPort: number): CodecApp | undefined {
+  const dataConverter = cliDataConverter(env);
+  if (dataConverter === undefined) return undefined;
+  return createCodecServer({
+    codecs: dataConverter.payloadCodecs ?? [],
+    allowedOrigins: [`http://localhost:${uiPort}`, `http://127.0.0.1:${uiPort}`],
+    logger: logger.child({ component: 'codec' }),
+  });
 }
 
 export function registerWorkerCommands(program: Command): void {
@@ -68,7 +83,8 @@ export function registerWorkerCommands(program: Command): void {
     .option('--port <port>', 'Temporal gRPC port', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port', '8233')
     .option('--db <file>', 'SQLite file that keeps incidents across restarts', join(PROJECT_ROOT, '.medic', 'dev.sqlite'))
-    .action(async (flags: { port: string; uiPort: string; db: string }) => {
+    .option('--codec-port <port>', 'with payload encryption on: port of the codec endpoint the Web UI decrypts with', String(DEFAULT_CODEC_PORT))
+    .action(async (flags: { port: string; uiPort: string; db: string; codecPort: string }) => {
       const env = cliEnv();
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL, pretty: true });
       installSdkRuntime(logger, metricsOption(env));
@@ -76,7 +92,15 @@ export function registerWorkerCommands(program: Command): void {
       mkdirSync(join(flags.db, '..'), { recursive: true });
       const cliPath = resolveTemporalCli({ install: true, explicit: env.TEMPORAL_CLI });
       logger.info({ cliPath, db: flags.db }, 'starting the Temporal dev server');
+      // Encrypted payloads: a codec endpoint beside the Web UI, so the UI shows them decrypted.
+      const codec = codecForUi(env, logger, Number(flags.uiPort));
+      const uiCodecEndpoint = codec === undefined ? undefined : `http://127.0.0.1:${flags.codecPort}`;
+      if (codec !== undefined) {
+        await codec.listen({ host: '127.0.0.1', port: Number(flags.codecPort) });
+        logger.info({ endpoint: uiCodecEndpoint }, 'payloads are encrypted; the Web UI decrypts them through this codec endpoint');
+      }
       const server = await startDevServer({
+        ...(uiCodecEndpoint !== undefined && { uiCodecEndpoint }),
         cliPath,
         dbFilename: flags.db,
         port: Number(flags.port),
@@ -88,6 +112,7 @@ export function registerWorkerCommands(program: Command): void {
         logger.info('try: medic signal --alertname HighErrorRate --service checkout-api --severity critical');
         await runWorkerUntilStopped({ ...env, TEMPORAL_ADDRESS: server.address }, logger, stopped);
       } finally {
+        await codec?.close();
         await server.teardown();
         logger.info('dev server stopped; incidents are kept in ' + flags.db);
       }

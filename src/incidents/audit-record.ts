@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import proto, { type temporal } from '@temporalio/proto';
 import { timelineQuery, type IncidentResult, type TimelineEntry } from '../../workflows/definitions.js';
+import { decodeHistory } from '../temporal/decode-history.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -30,7 +31,7 @@ function decode(payloads: Payload[] | null | undefined): unknown[] {
     try {
       return defaultPayloadConverter.fromPayload(p);
     } catch {
-      return '<undecodable payload: encrypted? run with the codec key>';
+      return '<encrypted payload: set MEDIC_ENCRYPTION_KEY or MEDIC_ENCRYPTION_KEY_FILE to read it>';
     }
   });
 }
@@ -91,6 +92,8 @@ export async function auditRecord(client: Client, incidentId: string, options: {
   const handle = client.workflow.getHandle(incidentId);
   const description = await handle.describe();
   const history = await handle.fetchHistory();
+  // Encrypted payloads (MEDIC_ENCRYPTION_KEY) are decrypted with the client's codec before reading.
+  await decodeHistory(history, client.options.loadedDataConverter.payloadCodecs);
   const events = (history.events ?? [])
     .map((e) => {
       const type = eventTypeName(e.eventType);

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { MedicEnv } from '../config/env.js';
+import { medicDataConverter } from './data-converter.js';
 
-type TemporalEnv = Pick<MedicEnv, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY'>;
+type TemporalEnv = Pick<MedicEnv, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_API_KEY' | 'TEMPORAL_TLS_CERT' | 'TEMPORAL_TLS_KEY'> &
+  Partial<Pick<MedicEnv, 'MEDIC_ENCRYPTION_KEY' | 'MEDIC_ENCRYPTION_KEY_FILE'>>;
 
 /** TLS and API key options for a production cluster or Temporal Cloud; nothing for a dev server. */
 function securityOptions(env: TemporalEnv) {
@@ -28,9 +30,11 @@ function unreachable(env: TemporalEnv, cause: unknown): Error {
 }
 
 export async function connectClient(env: TemporalEnv): Promise<Client> {
+  // A bad key is a configuration error, reported before (and apart from) reaching Temporal.
+  const dataConverter = medicDataConverter(env);
   try {
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS, ...securityOptions(env) });
-    return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    return new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, ...(dataConverter !== undefined && { dataConverter }) });
   } catch (cause) {
     throw unreachable(env, cause);
   }

@@ -11,6 +11,8 @@ export interface DevServerOptions {
   namespace?: string;
   ip?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Codec endpoint the Web UI decodes payloads with (medic codec-server), when payloads are encrypted. */
+  uiCodecEndpoint?: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function startDevServer(options: DevServerOptions): Promise<TestWor
       namespace: options.namespace ?? 'default',
       searchAttributes: [...MEDIC_SEARCH_ATTRIBUTES],
       log: { format: 'pretty', level: options.logLevel ?? 'warn' },
+      ...(options.uiCodecEndpoint !== undefined && { extraArgs: ['--ui-codec-endpoint', options.uiCodecEndpoint] }),
     },
   });
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicActivities } from '../../activities/contract.js';
 import { createGuardActivities, type GuardConfigView } from '../../activities/guards/guard-activities.js';
@@ -16,6 +17,8 @@ export interface MedicWorkerOptions {
   guards?: GuardConfigView;
   /** A prebuilt bundle (tests bundle once per file); otherwise the workflows are bundled here. */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Payload encryption (medicDataConverter); a prebuilt bundle must be built with its failureConverterPath. */
+  dataConverter?: DataConverter;
 }
 
 export async function createMedicWorker(options: MedicWorkerOptions): Promise<Worker> {
@@ -26,6 +29,7 @@ export async function createMedicWorker(options: MedicWorkerOptions): Promise<Wo
     // Guard activities run as local activities of the incident; their config view comes from here.
     activities: { ...createGuardActivities(options.guards ?? { guards: GuardsSchema.parse({}), targets: {} }), ...options.activities },
     ...(options.workflowBundle !== undefined ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(options.dataConverter !== undefined && { dataConverter: options.dataConverter }),
     // Let a running step finish (and its result reach the history) on SIGTERM.
     shutdownGraceTime: '20 seconds',
     // Cancellation reaches an activity only through a heartbeat reply: keep that prompt so an
