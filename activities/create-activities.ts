@@ -32,8 +32,11 @@ const NEEDS = {
  * target configures; a step whose driver is not configured fails at once and says what to add.
  */
 export function createActivities({ config, logger }: ActivityDeps): MedicActivities {
+  // Own properties only: a target named "constructor" or "__proto__" (from an alert label) must be
+  // unknown, not Object.prototype's member.
+  const lookup = (name: string): TargetConfig | undefined => (Object.hasOwn(config.targets, name) ? config.targets[name] : undefined);
   const targetOf = (input: StepInput): TargetConfig => {
-    const target = config.targets[input.target];
+    const target = lookup(input.target);
     if (target === undefined) throw unknownTarget(input.target);
     return target;
   };
@@ -83,6 +86,6 @@ export function createActivities({ config, logger }: ActivityDeps): MedicActivit
     rollforward: step(async (input) => rollForward(releaseTarget(input, 'rollforward'), input.params['version'])),
     diagnose: step(async (input) => captureEvidence(input.target, targetOf(input))),
     // Escalation works for targets outside the inventory too: it is the fallback of last resort.
-    escalate: step(async (input: EscalateInput) => sendEscalation(input, config.escalation, config.targets[input.target]?.pool, logger)),
+    escalate: step(async (input: EscalateInput) => sendEscalation(input, config.escalation, lookup(input.target)?.pool, logger)),
   };
 }

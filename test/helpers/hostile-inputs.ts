@@ -34,6 +34,9 @@ export const INJECTION_STRINGS: readonly string[] = [
   '😈💥',
 ];
 
+/** Label values that are also names of Object.prototype members: a lookup must use own properties. */
+export const PROTOTYPE_MEMBER_NAMES: readonly string[] = ['__proto__', 'constructor', 'toString'];
+
 /** mulberry32: a small seeded PRNG, so a run is reproducible from its seed. */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;
