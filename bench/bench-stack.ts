@@ -27,6 +27,7 @@ export interface StackOptions {
   tuning: WorkerTuning;
   intakeLogLevel: string;
   db: 'file' | 'memory';
+  intakeDeliverer: 'medic' | 'signal-only';
 }
 
 const quiet = {
@@ -81,6 +82,7 @@ export class BenchStack {
           configYaml: benchConfigYaml(),
           token: INTAKE_TOKEN,
           logLevel: options.intakeLogLevel,
+          deliverer: options.intakeDeliverer,
         } satisfies IntakeChildArgs,
       });
       stack.intakeUrl = `http://127.0.0.1:${String(stack.intake.ready['port'])}`;

@@ -6,6 +6,7 @@ import { createIntakeServer } from '../src/intake/create-intake-server.js';
 import { temporalDeliverer } from '../src/intake/temporal-deliverer.js';
 import { createLogger } from '../src/logging/logger.js';
 import { connectClient } from '../src/temporal/connect.js';
+import { signalOnlyDeliverer } from './signal-only-deliverer.js';
 
 export interface IntakeChildArgs {
   address: string;
@@ -15,6 +16,8 @@ export interface IntakeChildArgs {
   /** Bearer token the webhook endpoints require, as a production intake would. */
   token: string;
   logLevel: string;
+  /** `medic`: the shipped deliverer; `signal-only`: the experiment in signal-only-deliverer.ts. */
+  deliverer: 'medic' | 'signal-only';
 }
 
 async function main(): Promise<void> {
@@ -25,7 +28,7 @@ async function main(): Promise<void> {
     config: parseConfig(args.configYaml, 'bench-routes.yaml'),
     logger,
     secrets: { token: args.token },
-    deliverer: temporalDeliverer(client, { taskQueue: args.taskQueue }),
+    deliverer: args.deliverer === 'signal-only' ? signalOnlyDeliverer(client, { taskQueue: args.taskQueue }) : temporalDeliverer(client, { taskQueue: args.taskQueue }),
   });
   await intake.app.listen({ host: '127.0.0.1', port: 0 });
   const address = intake.app.server.address();
