@@ -163,7 +163,10 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
         request.log.warn({ groupKey: parsed.groupKey, truncatedAlerts: parsed.truncatedAlerts }, `${what} left ${parsed.truncatedAlerts} alerts out of this notification (max_alerts): they were not received`);
       }
       const results = await acceptSignals(ctx, parsed.alerts.map((a) => a.signal));
-      ledger.answeredOk(parsed.alerts.map((a) => a.key));
+      // A 202 counts only if it can still reach the sender: one that gave up waiting sends the same
+      // bytes again, which must get the same ids (recorded once), not be taken for a repeat.
+      if (request.raw.socket.destroyed) request.log.warn({ groupKey: parsed.groupKey }, `${what} gave up before the answer; its retry will be recorded once`);
+      else ledger.answeredOk(parsed.alerts.map((a) => a.key));
       return answer(reply, results);
     });
   };
