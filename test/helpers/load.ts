@@ -24,6 +24,8 @@ export interface RawAnswer {
   json: Record<string, unknown> | undefined;
   text: string;
   contentType: string;
+  /** When the request was fully written to the socket (Date.now()). */
+  sentAt: number;
 }
 
 /** A keep-alive HTTP client for one origin (node:http, so a hostile body is sent byte for byte). */
@@ -40,6 +42,7 @@ export class KeepAliveClient {
   request(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, timeoutMs = 30_000): Promise<RawAnswer> {
     const url = new URL(path, this.base);
     return new Promise<RawAnswer>((resolve, reject) => {
+      let sentAt = 0;
       const req = request(
         url,
         {
@@ -60,19 +63,20 @@ export class KeepAliveClient {
             } catch {
               json = undefined;
             }
-            resolve({ status: res.statusCode ?? 0, json, text, contentType: String(res.headers['content-type'] ?? '') });
+            resolve({ status: res.statusCode ?? 0, json, text, contentType: String(res.headers['content-type'] ?? ''), sentAt });
           });
           res.on('error', reject);
         },
       );
+      req.on('finish', () => (sentAt = Date.now()));
       req.on('timeout', () => req.destroy(new Error(`no answer from ${method} ${path} within ${timeoutMs} ms`)));
       req.on('error', reject);
       req.end(body);
     });
   }
 
-  postJson(path: string, body: unknown, headers: Record<string, string> = {}): Promise<RawAnswer> {
-    return this.request('POST', path, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+  postJson(path: string, body: unknown, headers: Record<string, string> = {}, timeoutMs?: number): Promise<RawAnswer> {
+    return this.request('POST', path, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', ...headers }, timeoutMs);
   }
 
   close(): void {
