@@ -79,6 +79,12 @@ export function renderTable(r: BenchResults): string {
     '',
     `Worker: ${tuning}; load generator: ${r.settings.connections} ${r.settings.keepAlive ? 'keep-alive' : 'new-per-request'} HTTP connections; intake log level ${r.settings.intakeLogLevel}; dev server store: SQLite ${r.settings.db === 'file' ? 'file' : 'in memory'}${r.settings.intakeDeliverer === 'signal-only' ? '; **intake deliverer: signal-only experiment**' : ''}.`,
     '',
+    ...(r.keepAlive === undefined
+      ? []
+      : [
+          `Keep-alive check (${r.keepAlive.windows} alternating windows of ${r.keepAlive.secondsPerWindow} s each): reused connections ${n(r.keepAlive.keepAlivePerSecond)} alerts/s (202 p50 per window ${r.keepAlive.keepAliveAnswerP50Ms.map(n).join(', ')} ms), a new connection per alert ${n(r.keepAlive.newConnectionPerSecond)} alerts/s (${r.keepAlive.newConnectionAnswerP50Ms.map(n).join(', ')} ms).`,
+          '',
+        ]),
     ...cpuTable(r.cpu),
     '| target | measured | verdict |',
     '| --- | --- | --- |',

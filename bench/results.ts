@@ -1,5 +1,6 @@
 import type { CpuSplit } from './cpu-usage.js';
 import type { MachineInfo } from './machine-info.js';
+import type { KeepAliveComparison } from './measure-keep-alive.js';
 import type { LatencyResult } from './measure-latency.js';
 import type { OpenIncidentsResult } from './measure-open-incidents.js';
 import type { PlainResult } from './measure-plain.js';
@@ -24,6 +25,8 @@ export interface BenchResults {
   loadAverageAtEnd: number;
   /** Every row, unless the run was limited with --only. */
   rows: Partial<BenchRows>;
+  /** Tuning checks run with --only (not rows). */
+  keepAlive?: KeepAliveComparison;
   /** CPU seconds each process used in each phase (and the phase's wall seconds). */
   cpu: Record<string, CpuSplit>;
   targets: TargetCheck[];

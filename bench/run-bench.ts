@@ -12,6 +12,7 @@ import { BenchStack, INTAKE_TOKEN } from './bench-stack.js';
 import { LoadClient } from './http-load.js';
 import { loadAverageNow, machineInfo } from './machine-info.js';
 import { childrenNamed, CpuMeter, type CpuSplit } from './cpu-usage.js';
+import { compareKeepAlive } from './measure-keep-alive.js';
 import { compareMedicAndBare, type Pattern } from './measure-latency.js';
 import { measureOpenIncidents } from './measure-open-incidents.js';
 import { measurePlain } from './measure-plain.js';
@@ -103,6 +104,15 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu
   return rows;
 }
 
+async function checks(stack: BenchStack, o: BenchOptions, cpu: CpuMeter, cpuByPhase: Record<string, CpuSplit>): Promise<Pick<BenchResults, 'keepAlive'>> {
+  if (!o.phases.includes('keep-alive')) return {};
+  progress('keep-alive: intake throughput with reused and with new connections, alternating 6 windows of 5 s');
+  cpu.mark();
+  const keepAlive = await compareKeepAlive(stack, { prefix: `${Date.now().toString(36)}-ka`, windows: 6, secondsPerWindow: 5, connections: o.connections, fingerprints: 100, timeoutMs: o.sizes.timeoutMs });
+  cpuByPhase['keep-alive'] = cpu.since();
+  return { keepAlive };
+}
+
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
   const cliPath = resolveTemporalCli({ install: false, explicit: readEnv().TEMPORAL_CLI });
@@ -129,8 +139,10 @@ async function main(): Promise<void> {
   }));
   const cpuByPhase: Record<string, CpuSplit> = {};
   let rows: Partial<BenchRows>;
+  let extra: Pick<BenchResults, 'keepAlive'>;
   try {
     rows = await measure(stack, http, o, cpu, cpuByPhase);
+    extra = await checks(stack, o, cpu, cpuByPhase);
   } catch (err) {
     console.error(`the bench failed; the logs of the dev server's children are in ${runDir}`);
     throw err;
@@ -146,6 +158,7 @@ async function main(): Promise<void> {
     durationSeconds: round((performance.now() - started) / 1000, 1),
     loadAverageAtEnd: loadAverageNow(),
     rows,
+    ...extra,
     cpu: cpuByPhase,
     targets: checkTargets(rows),
   };
