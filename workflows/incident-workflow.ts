@@ -72,7 +72,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
 
   const guards = new IncidentGuards(run.incidentId, input.target, input.dryRun, timeline, (waiting) => {
     if (run.outcome === undefined) run.setStatus(waiting ? 'awaiting-human' : 'recovering');
-  });
+  }, () => run.seenSignals.values().next().value ?? 'no-signal');
   stepEnv.guards = guards;
   registerGuardSignals(run, guards);
 

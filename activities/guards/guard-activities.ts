@@ -1,22 +1,8 @@
 import { Context } from '@temporalio/activity';
-import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { MedicConfig } from '../../src/config/config-schema.js';
 import { poolLimit, type GuardsConfig } from '../../src/config/guards-schema.js';
-import {
-  acquireTargetUpdate,
-  guardWorkflowId,
-  releaseIsolationUpdate,
-  releaseTargetUpdate,
-  requestIsolationUpdate,
-  requestRestartUpdate,
-} from '../../workflows/guards/definitions.js';
-import type { AcquireResult, IsolationResult, RestartResult, TargetPolicy } from '../../workflows/guards/guard-state.js';
-
-export interface GuardTargetInput {
-  incidentId: string;
-  target: string;
-}
+import { guardRequestSignal, guardWorkflowId, type GuardRequest } from '../../workflows/guards/definitions.js';
 
 /** What the guard activities know of the configuration: targets' pools and the limits. */
 export interface GuardConfigView {
@@ -24,22 +10,26 @@ export interface GuardConfigView {
   targets: Pick<MedicConfig['targets'], string>;
 }
 
+export interface GuardAsk {
+  requestId: string;
+  incidentId: string;
+  target: string;
+}
+
 /**
- * Send an update to the guard workflow of this task queue, starting it if it is not running.
- * Runs as a local activity in the incident's worker, through the worker's own client.
+ * Deliver a request to the guard workflow of this task queue, starting it if it is not running.
+ * Runs as a local activity of the incident, through the worker's own client; the guard answers
+ * with a signal to the incident.
  */
-async function toGuard<Ret, Args extends [unknown]>(update: UpdateDefinition<Ret, Args>, arg: Args[0]): Promise<Ret> {
+async function send(request: GuardRequest): Promise<void> {
   const ctx = Context.current();
-  const workflowId = guardWorkflowId(ctx.info.taskQueue);
-  return ctx.client.workflow.executeUpdateWithStart(update, {
-    args: [arg] as unknown as Args,
-    startWorkflowOperation: new WithStartWorkflowOperation('guardWorkflow', {
-      workflowId,
-      taskQueue: ctx.info.taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [],
-      staticSummary: 'medic guards: target locks, blast radius, restart budget, kill switch',
-    }),
+  await ctx.client.workflow.signalWithStart('guardWorkflow', {
+    workflowId: guardWorkflowId(ctx.info.taskQueue),
+    taskQueue: ctx.info.taskQueue,
+    args: [],
+    signal: guardRequestSignal,
+    signalArgs: [request],
+    staticSummary: 'medic guards: target locks, blast radius, restart budget, kill switch',
   });
 }
 
@@ -56,30 +46,31 @@ async function isRunning(incidentId: string): Promise<boolean> {
 export function createGuardActivities(view: GuardConfigView) {
   const poolOf = (target: string) => view.targets[target]?.pool;
   return {
-    async guardAcquireTarget(input: GuardTargetInput & { policy: TargetPolicy }): Promise<AcquireResult> {
-      const answer = await toGuard(acquireTargetUpdate, input);
-      if (answer.granted || (await isRunning(answer.holder))) return answer;
-      // The holder ended without giving the target back (e.g. terminated by hand): free it.
-      await toGuard(releaseTargetUpdate, { target: input.target, incidentId: answer.holder, outcome: 'terminated' });
-      return toGuard(acquireTargetUpdate, input);
+    /** acquire and release: no configuration needed. */
+    async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' }>): Promise<void> {
+      await send(request);
     },
-    async guardReleaseTarget(input: GuardTargetInput & { outcome: string }): Promise<void> {
-      await toGuard(releaseTargetUpdate, input);
-    },
-    async guardRequestIsolation(input: GuardTargetInput): Promise<IsolationResult & { pool?: string }> {
-      const pool = poolOf(input.target);
-      if (pool === undefined) return { allowed: true };
+    /** Returns false when the target is in no pool: nothing to ask, no answer to wait for. */
+    async guardAskIsolation(ask: GuardAsk): Promise<{ asked: boolean; pool?: string }> {
+      const pool = poolOf(ask.target);
+      if (pool === undefined) return { asked: false };
       const size = Object.values(view.targets).filter((t) => t?.pool === pool).length;
-      const maxIsolated = poolLimit(view.guards, pool, size);
-      return { ...(await toGuard(requestIsolationUpdate, { pool, member: input.target, incidentId: input.incidentId, maxIsolated })), pool };
+      await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, pool, member: ask.target, maxIsolated: poolLimit(view.guards, pool, size) });
+      return { asked: true, pool };
     },
-    async guardReleaseIsolation(input: GuardTargetInput): Promise<void> {
-      const pool = poolOf(input.target);
-      if (pool !== undefined) await toGuard(releaseIsolationUpdate, { pool, member: input.target });
+    async guardReleaseIsolation(ask: GuardAsk): Promise<void> {
+      const pool = poolOf(ask.target);
+      if (pool !== undefined) await send({ op: 'releaseIsolation', requestId: ask.requestId, incidentId: ask.incidentId, pool, member: ask.target });
     },
-    async guardRequestRestart(input: GuardTargetInput): Promise<RestartResult> {
+    async guardAskRestart(ask: GuardAsk): Promise<void> {
       const { max, window } = view.guards.restartBudget;
-      return toGuard(requestRestartUpdate, { target: input.target, max, windowMs: window });
+      await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, max, windowMs: window });
+    },
+    /** The holder of a target ended without giving it back (e.g. terminated by hand): free it. */
+    async guardReapHolder(input: { requestId: string; holder: string; target: string }): Promise<boolean> {
+      if (await isRunning(input.holder)) return false;
+      await send({ op: 'release', requestId: input.requestId, incidentId: input.holder, target: input.target, outcome: 'terminated' });
+      return true;
     },
   };
 }

@@ -76,7 +76,9 @@ export function registerIncidentCommands(program: Command): void {
           const incidentId = incidentIdArg(id);
           try {
             const state = await sendHumanAction(client, incidentId, action.update, { by: flags.by, reason: flags.reason });
-            console.log(`${action.name}: ${incidentId} is now ${state.status}`);
+            // An approval opens the gate as the update returns: the status still reads the gate's.
+            const status = action.name === 'approve' ? 'approved; the playbook carries on' : `is now ${state.status}`;
+            console.log(`${action.name}: ${incidentId} ${status}`);
           } catch (err) {
             if (err instanceof WorkflowUpdateFailedError) {
               throw new CliError(`${action.name} rejected: ${err.cause?.message ?? err.message}`, EXIT.rejected);

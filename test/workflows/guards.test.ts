@@ -5,7 +5,6 @@ import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { abortUpdate, approveUpdate, stateQuery, timelineQuery, type IncidentState } from '../../workflows/definitions.js';
 import { guardStateQuery, guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
-import { saveHistoryFixture } from '../helpers/fixtures.js';
 import { act, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
 import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
 
@@ -44,8 +43,6 @@ describe('guards', () => {
       );
       await act(a, approveUpdate, 'hal', 'go');
       const results = [await a.result(), await b.result()] as const;
-      await saveHistoryFixture('http-service-outage-guarded-holder', a);
-      await saveHistoryFixture('http-service-outage-guarded-joined', b);
       return results;
     });
     assert.equal(first.outcome, 'recovered');
@@ -149,7 +146,6 @@ describe('guards', () => {
 
       await setPaused(name, false);
       assert.equal((await running.result()).outcome, 'recovered');
-      await saveHistoryFixture('http-service-outage-paused', running);
       assert.equal((await fresh.result()).outcome, 'recovered');
     });
   });

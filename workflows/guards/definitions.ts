@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { AcquireResult, GuardState, IsolationRequest, IsolationResult, RestartResult, TargetPolicy } from './guard-state.js';
+import type { AcquireResult, GuardState, IsolationResult, RestartResult, TargetPolicy } from './guard-state.js';
 
 /** One guard per task queue, so separate medic deployments (and tests) never share guards. */
 export const guardWorkflowId = (taskQueue: string): string => `medic-guards-${taskQueue}`;
@@ -10,15 +10,29 @@ export interface PauseRequest {
   reason: string;
 }
 
-export const acquireTargetUpdate = defineUpdate<AcquireResult, [{ target: string; incidentId: string; policy: TargetPolicy }]>('acquireTarget');
-export const releaseTargetUpdate = defineUpdate<void, [{ target: string; incidentId: string; outcome: string }]>('releaseTarget');
-export const requestIsolationUpdate = defineUpdate<IsolationResult, [IsolationRequest]>('requestIsolation');
-export const releaseIsolationUpdate = defineUpdate<void, [{ pool: string; member: string }]>('releaseIsolation');
-export const requestRestartUpdate = defineUpdate<RestartResult, [{ target: string; max: number; windowMs: number }]>('requestRestart');
+// Incidents talk to the guard with signals, not updates: a server caps the updates in flight per
+// workflow (10 by default), and an alert storm opens far more incidents than that at once.
+// Every request carries an id; the guard answers those that need an answer with a reply signal,
+// and ignores an id it has already seen (a local activity may deliver the same request twice).
+export type GuardRequest =
+  | { op: 'acquire'; requestId: string; incidentId: string; target: string; policy: TargetPolicy }
+  | { op: 'release'; requestId: string; incidentId: string; target: string; outcome: string }
+  | { op: 'isolate'; requestId: string; incidentId: string; pool: string; member: string; maxIsolated: number }
+  | { op: 'releaseIsolation'; requestId: string; incidentId: string; pool: string; member: string }
+  | { op: 'restart'; requestId: string; incidentId: string; target: string; max: number; windowMs: number };
+
+export type GuardResult = AcquireResult | IsolationResult | RestartResult;
+export interface GuardReply {
+  requestId: string;
+  result: GuardResult;
+}
+
+export const guardRequestSignal = defineSignal<[GuardRequest]>('guardRequest');
 export const setPausedUpdate = defineUpdate<GuardState['paused'], [PauseRequest]>('setPaused');
 export const guardStateQuery = defineQuery<GuardState>('guardState');
 
 // Sent by the guard to incidents.
+export const guardReplySignal = defineSignal<[GuardReply]>('guardReply');
 export const targetGrantedSignal = defineSignal<[{ target: string }]>('targetGranted');
 export const holderFinishedSignal = defineSignal<[{ target: string; holder: string; outcome: string }]>('holderFinished');
 export const pausedSignal = defineSignal<[GuardState['paused']]>('guardPaused');

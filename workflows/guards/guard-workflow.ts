@@ -8,16 +8,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
-  acquireTargetUpdate,
+  guardReplySignal,
+  guardRequestSignal,
   guardStateQuery,
   holderFinishedSignal,
   pausedSignal,
-  releaseIsolationUpdate,
-  releaseTargetUpdate,
-  requestIsolationUpdate,
-  requestRestartUpdate,
   setPausedUpdate,
   targetGrantedSignal,
+  type GuardRequest,
+  type GuardResult,
 } from './definitions.js';
 import * as rules from './guard-state.js';
 import type { GuardState } from './guard-state.js';
@@ -25,38 +24,58 @@ import type { GuardState } from './guard-state.js';
 // Past this many events the guard starts afresh with its state (continue-as-new), so that a
 // long-lived guard under an alert storm never grows a history Temporal would refuse.
 const MAX_HISTORY_EVENTS = 5_000;
+// Request ids remembered to drop a request delivered twice; far more than are ever in flight.
+const REMEMBERED_REQUESTS = 2_000;
+
+type Outgoing = { incidentId: string; send: (h: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void> };
 
 /**
  * The guards, durable in Temporal rather than in a worker's memory: one playbook per target,
- * the blast radius per pool, the restart budget per target, and the kill switch. Incidents reach
- * it through updates (sent by local activities) and hear back through signals.
+ * the blast radius per pool, the restart budget per target, and the kill switch. Incidents send
+ * requests as signals and hear back through signals; `medic pause` and `resume` are updates.
  */
-export async function guardWorkflow(initial?: GuardState): Promise<void> {
+export async function guardWorkflow(initial?: GuardState & { seen?: string[] }): Promise<void> {
   const state: GuardState = initial ?? rules.emptyGuardState();
+  const seen = new Set<string>(initial?.seen ?? []);
+  const outbox: Outgoing[] = [];
+  const tell = (outgoing: Outgoing) => outbox.push(outgoing);
 
-  /** Tell an incident something; one that already ended no longer needs to know. */
-  const tell = async (incidentId: string, send: (h: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>) => {
-    try {
-      await send(getExternalWorkflowHandle(incidentId));
-    } catch (err) {
-      log.info('incident no longer running; not told', { incidentId, error: String(err) });
+  const apply = (req: GuardRequest): void => {
+    if (seen.has(req.requestId)) return;
+    seen.add(req.requestId);
+    if (seen.size > REMEMBERED_REQUESTS) seen.delete(seen.values().next().value as string);
+    const reply = (result: GuardResult) =>
+      tell({ incidentId: req.incidentId, send: (h) => h.signal(guardReplySignal, { requestId: req.requestId, result }) });
+    switch (req.op) {
+      case 'acquire':
+        reply(rules.acquireTarget(state, req.target, req.incidentId, req.policy));
+        return;
+      case 'release': {
+        const { joined, next } = rules.releaseTarget(state, req.target, req.incidentId);
+        for (const id of joined) {
+          tell({ incidentId: id, send: (h) => h.signal(holderFinishedSignal, { target: req.target, holder: req.incidentId, outcome: req.outcome }) });
+        }
+        if (next !== undefined) tell({ incidentId: next, send: (h) => h.signal(targetGrantedSignal, { target: req.target }) });
+        return;
+      }
+      case 'isolate':
+        reply(rules.requestIsolation(state, req));
+        return;
+      case 'releaseIsolation':
+        rules.releaseIsolation(state, req.pool, req.member);
+        return;
+      case 'restart':
+        reply(rules.requestRestart(state, { ...req, nowMs: Date.now() }));
+        return;
     }
   };
 
-  setHandler(acquireTargetUpdate, ({ target, incidentId, policy }) => rules.acquireTarget(state, target, incidentId, policy));
-  setHandler(releaseTargetUpdate, async ({ target, incidentId, outcome }) => {
-    const { joined, next } = rules.releaseTarget(state, target, incidentId);
-    for (const id of joined) await tell(id, (h) => h.signal(holderFinishedSignal, { target, holder: incidentId, outcome }));
-    if (next !== undefined) await tell(next, (h) => h.signal(targetGrantedSignal, { target }));
-  });
-  setHandler(requestIsolationUpdate, (req) => rules.requestIsolation(state, req));
-  setHandler(releaseIsolationUpdate, ({ pool, member }) => rules.releaseIsolation(state, pool, member));
-  setHandler(requestRestartUpdate, (req) => rules.requestRestart(state, { ...req, nowMs: Date.now() }));
+  setHandler(guardRequestSignal, apply);
   setHandler(
     setPausedUpdate,
-    async ({ paused, by, reason }) => {
+    ({ paused, by, reason }) => {
       state.paused = paused ? { by, reason, at: new Date().toISOString() } : null;
-      for (const id of rules.activeIncidents(state)) await tell(id, (h) => h.signal(pausedSignal, state.paused));
+      for (const id of rules.activeIncidents(state)) tell({ incidentId: id, send: (h) => h.signal(pausedSignal, state.paused) });
       return state.paused;
     },
     {
@@ -68,7 +87,26 @@ export async function guardWorkflow(initial?: GuardState): Promise<void> {
   );
   setHandler(guardStateQuery, () => state);
 
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS);
-  await condition(allHandlersFinished);
-  await continueAsNew<typeof guardWorkflow>(state);
+  const timeToRenew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+  // Answer everything that came in at once; an incident that already ended needs no answer.
+  const flush = () =>
+    Promise.all(
+      outbox.splice(0).map(async ({ incidentId, send }) => {
+        try {
+          await send(getExternalWorkflowHandle(incidentId));
+        } catch (err) {
+          log.info('incident no longer running; not told', { incidentId, error: String(err) });
+        }
+      }),
+    );
+  for (;;) {
+    await condition(() => outbox.length > 0 || timeToRenew());
+    if (outbox.length > 0) {
+      await flush();
+      continue;
+    }
+    await condition(allHandlersFinished);
+    if (outbox.length === 0) break; // nothing left to tell: carry the state over
+  }
+  await continueAsNew<typeof guardWorkflow>({ ...state, seen: [...seen] });
 }

@@ -1,10 +1,11 @@
 import { ApplicationFailure, condition, patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { GuardActivities } from '../../activities/guards/guard-activities.js';
-import type { GuardState, TargetPolicy } from '../guards/guard-state.js';
+import type { GuardReply, GuardResult } from '../guards/definitions.js';
+import type { AcquireResult, GuardState, IsolationResult, RestartResult, TargetPolicy } from '../guards/guard-state.js';
 import type { Timeline } from './timeline.js';
 
 /** Patch id: incidents take their target lock and ask the guards before isolating or restarting. */
-export const PATCH_GUARDS = 'guards-v1';
+export const PATCH_GUARDS = 'guards-v2';
 /** Failure type of a step the guards refused; the incident escalates instead, undoing nothing. */
 export const GUARD_REFUSED = 'GuardRefused';
 
@@ -23,6 +24,8 @@ export class IncidentGuards {
   readonly enabled: boolean;
   paused: GuardState['paused'] = null;
   private granted = false;
+  private sequence = 0;
+  private readonly replies = new Map<string, GuardResult>();
   private holderFinished: { holder: string; outcome: string } | undefined;
   private holding = false;
 
@@ -33,8 +36,31 @@ export class IncidentGuards {
     private readonly timeline: Timeline,
     /** Told whether the incident now waits on the guards; the workflow maps it to MedicStatus. */
     private readonly onWaiting: (waiting: boolean) => void,
+    /** Tells this run from earlier runs of the same incident id. */
+    private readonly runKey: () => string = () => 'run',
   ) {
     this.enabled = !dryRun && patched(PATCH_GUARDS);
+  }
+
+  onReply(reply: GuardReply): void {
+    this.replies.set(reply.requestId, reply.result);
+  }
+
+  /**
+   * A request id unique to this run of the incident and deterministic on replay. The run is in
+   * it (as the id of the signal that opened this run, which replays) because a fingerprint firing again after its incident closed reuses the workflow id.
+   */
+  private nextRequestId(): string {
+    this.sequence += 1;
+    return `${this.incidentId}/${this.runKey()}/${this.sequence}`;
+  }
+
+  /** Wait for the guard's answer to a request it was sent. */
+  private async answer<T extends GuardResult>(requestId: string): Promise<T> {
+    await condition(() => this.replies.has(requestId));
+    const result = this.replies.get(requestId) as T;
+    this.replies.delete(requestId);
+    return result;
   }
 
   onGranted(): void {
@@ -53,7 +79,9 @@ export class IncidentGuards {
   /** One playbook per target: take the target, or wait for it, or ride along with its holder. */
   async acquireTarget(policy: TargetPolicy, stop: () => boolean): Promise<TargetWait> {
     if (!this.enabled) return { kind: 'granted' };
-    const answer = await guards.guardAcquireTarget({ incidentId: this.incidentId, target: this.target, policy });
+    const requestId = this.nextRequestId();
+    await guards.guardSend({ op: 'acquire', requestId, incidentId: this.incidentId, target: this.target, policy });
+    const answer = await this.answer<AcquireResult>(requestId);
     this.paused = answer.paused;
     if (answer.granted) {
       this.holding = true;
@@ -66,6 +94,8 @@ export class IncidentGuards {
         : `joined ${answer.holder}, which is already recovering ${this.target}; this incident ends as it ends`,
       { data: { holder: answer.holder, policy } },
     );
+    // A holder that ended without giving the target back (terminated by hand) is released for it.
+    await guards.guardReapHolder({ requestId: this.nextRequestId(), holder: answer.holder, target: this.target });
     await condition(() => this.granted || this.holderFinished !== undefined || stop());
     if (this.granted) {
       this.holding = true;
@@ -79,7 +109,7 @@ export class IncidentGuards {
   /** Give the target back (or leave the queue), telling the guards how this incident ended. */
   async releaseTarget(outcome: string): Promise<void> {
     if (!this.enabled) return;
-    await guards.guardReleaseTarget({ incidentId: this.incidentId, target: this.target, outcome });
+    await guards.guardSend({ op: 'release', requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target, outcome });
     this.holding = false;
   }
 
@@ -93,15 +123,19 @@ export class IncidentGuards {
       this.onWaiting(false);
     }
     if (activity === 'isolate') {
-      const answer = await guards.guardRequestIsolation({ incidentId: this.incidentId, target: this.target });
+      const requestId = this.nextRequestId();
+      const asked = await guards.guardAskIsolation({ requestId, incidentId: this.incidentId, target: this.target });
+      const answer: IsolationResult = asked.asked ? await this.answer<IsolationResult>(requestId) : { allowed: true };
       if (!answer.allowed) {
         throw refused(
-          `blast radius: pool ${answer.pool ?? '?'} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not isolating ${this.target}`,
+          `blast radius: pool ${asked.pool ?? '?'} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not isolating ${this.target}`,
         );
       }
     }
     if (activity === 'restart') {
-      const answer = await guards.guardRequestRestart({ incidentId: this.incidentId, target: this.target });
+      const requestId = this.nextRequestId();
+      await guards.guardAskRestart({ requestId, incidentId: this.incidentId, target: this.target });
+      const answer = await this.answer<RestartResult>(requestId);
       if (!answer.allowed) {
         throw refused(
           `restart budget: ${this.target} was restarted automatically ${answer.used} times in the last ${Math.round(answer.windowMs / 60_000)} min (at most ${answer.max}); a flapping service needs a human`,
@@ -112,7 +146,9 @@ export class IncidentGuards {
 
   /** After a step: a member back in rotation no longer counts against its pool. */
   async afterStep(activity: string): Promise<void> {
-    if (this.enabled && activity === 'rejoin') await guards.guardReleaseIsolation({ incidentId: this.incidentId, target: this.target });
+    if (this.enabled && activity === 'rejoin') {
+      await guards.guardReleaseIsolation({ requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target });
+    }
   }
 
   get holdsTarget(): boolean {

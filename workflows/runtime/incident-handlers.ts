@@ -12,7 +12,7 @@ import {
   stateQuery,
   timelineQuery,
 } from '../definitions.js';
-import { holderFinishedSignal, pausedSignal, targetGrantedSignal } from '../guards/definitions.js';
+import { guardReplySignal, holderFinishedSignal, pausedSignal, targetGrantedSignal } from '../guards/definitions.js';
 import type { Escalations } from './escalations.js';
 import { validateAction } from './human-gates.js';
 import type { IncidentGuards } from './incident-guards.js';
@@ -60,6 +60,7 @@ export function registerSignalHandlers(run: IncidentRun): void {
 
 /** What the guard workflow tells an incident: its target is free, the incident it joined ended, pause. */
 export function registerGuardSignals(run: IncidentRun, guards: IncidentGuards): void {
+  setHandler(guardReplySignal, (reply) => guards.onReply(reply));
   setHandler(targetGrantedSignal, () => guards.onGranted());
   setHandler(holderFinishedSignal, (finished) => guards.onHolderFinished(finished));
   setHandler(pausedSignal, (paused) => {
