@@ -143,10 +143,16 @@ describe('http-service-outage end to end with the real drivers', () => {
       'restart web-c (after rollback)',
       'verify web-c after rollback',
       'escalate',
+      'acknowledge the page',
     ]);
     const pages = receiver.to('/v2/enqueue').map((r) => JSON.parse(r.body) as Record<string, unknown>);
     const page = pages.find((p) => p['dedup_key'] === result.incidentId);
     assert.equal(page?.['event_action'], 'trigger');
+    assert.deepEqual(
+      pages.filter((p) => p['dedup_key'] === result.incidentId).map((p) => p['event_action']),
+      ['trigger', 'acknowledge'],
+      'the ack reaches PagerDuty under the same dedup key',
+    );
     assert.match(String((page?.['payload'] as Record<string, unknown>)['summary']), /web-c is still unhealthy after a restart and a rollback/);
     const hook = receiver.to('/hook').map((r) => JSON.parse(r.body) as Record<string, unknown>).find((b) => b['incidentId'] === result.incidentId);
     assert.equal(hook?.['event'], 'trigger');
