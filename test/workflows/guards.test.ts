@@ -5,6 +5,7 @@ import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { abortUpdate, approveUpdate, stateQuery, timelineQuery, type IncidentState } from '../../workflows/definitions.js';
 import { guardStateQuery, guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
+import { saveHistoryFixture } from '../helpers/fixtures.js';
 import { act, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
 import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
 
@@ -43,6 +44,8 @@ describe('guards', () => {
       );
       await act(a, approveUpdate, 'hal', 'go');
       const results = [await a.result(), await b.result()] as const;
+      await saveHistoryFixture('http-service-outage-guarded-holder', a);
+      await saveHistoryFixture('http-service-outage-guarded-joined', b);
       return results;
     });
     assert.equal(first.outcome, 'recovered');
@@ -67,6 +70,7 @@ describe('guards', () => {
       await waitFor(b, 'the second escalation', (s) => s.awaitingAck);
       assert.equal(fleet.order.filter((x) => x === 'diagnose').length, 2, 'the second ran once the first was done');
       await act(b, abortUpdate, 'ivy', 'done');
+      await saveHistoryFixture('diagnose-and-escalate-guarded-waited', b);
     });
   });
 
@@ -98,6 +102,7 @@ describe('guards', () => {
         const c = await openIncident(name, testSignal(`${name}-c`), testRoute({ target: 'web-3' }));
         assert.equal((await c.result()).outcome, 'recovered', 'a later incident in the pool may isolate again');
         await act(b, abortUpdate, 'jo', 'done');
+        await saveHistoryFixture('http-service-outage-blast-radius-refused', b);
       },
       { guards },
     );
@@ -114,7 +119,9 @@ describe('guards', () => {
         const a = await openIncident(name, testSignal(`${name}-a`), testRoute({ target: 'api-1' }));
         assert.equal((await a.result()).outcome, 'recovered');
         const b = await openIncident(name, testSignal(`${name}-b`), testRoute({ target: 'api-1', params: { ackTimeout: '1 second', humanHold: '1 second' } }));
-        return b.result();
+        const result = await b.result();
+        await saveHistoryFixture('http-service-outage-budget-refused', b);
+        return result;
       },
       { guards },
     );
@@ -147,6 +154,8 @@ describe('guards', () => {
       await setPaused(name, false);
       assert.equal((await running.result()).outcome, 'recovered');
       assert.equal((await fresh.result()).outcome, 'recovered');
+      await saveHistoryFixture('http-service-outage-paused', running);
+      await saveHistoryFixture('guard-workflow-paused-and-resumed', (await testTemporal()).client.workflow.getHandle(guardWorkflowId(name)));
     });
   });
 });
