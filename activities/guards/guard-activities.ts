@@ -44,7 +44,8 @@ async function isRunning(incidentId: string): Promise<boolean> {
 }
 
 export function createGuardActivities(view: GuardConfigView) {
-  const poolOf = (target: string) => view.targets[target]?.pool;
+  // Own properties only: a target named after an Object.prototype member is simply unknown.
+  const poolOf = (target: string) => (Object.hasOwn(view.targets, target) ? view.targets[target]?.pool : undefined);
   return {
     /** acquire and release: no configuration needed. */
     async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' }>): Promise<void> {

@@ -77,10 +77,10 @@ describe('hostile label values', () => {
     const intake = await startTestIntake({ client, taskQueue: name, configYaml: yaml });
 
     // One alert per hostile value for each playbook, plus the benign control. Names of
-    // Object.prototype members are checked against the drivers in the test below: the guard
-    // workflow's state still looks targets up as plain object keys (reported, not ours to change).
+    // Object.prototype members go all the way through too: the guards take them as any name.
+    assert.ok(PROTOTYPE_MEMBER_NAMES.every((n) => INJECTION_STRINGS.includes(n)), 'the hostile values include Object.prototype names');
     const alerts = [
-      ...INJECTION_STRINGS.filter((s) => !PROTOTYPE_MEMBER_NAMES.includes(s)).flatMap((value, i) => [
+      ...INJECTION_STRINGS.flatMap((value, i) => [
         { fp: `${name}-o${i}`, alertname: 'InjectedOutage', instance: value, playbook: 'http-service-outage' },
         { fp: `${name}-d${i}`, alertname: 'InjectedAlert', instance: value, playbook: 'diagnose-and-escalate' },
       ]),

@@ -18,6 +18,34 @@ describe('guard rules', () => {
     assert.deepEqual(s, rules.emptyGuardState());
   });
 
+  it('treats targets and pools named __proto__, constructor or toString as ordinary names, also after a JSON round trip', () => {
+    let s = rules.emptyGuardState();
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      assert.deepEqual(rules.acquireTarget(s, name, `a-${name}`, 'wait'), { granted: true, paused: null }, `${name} starts free`);
+      assert.equal(rules.acquireTarget(s, name, `b-${name}`, 'join').granted, false, `${name} is held once taken`);
+      assert.deepEqual(rules.requestIsolation(s, { pool: name, member: name, incidentId: `a-${name}`, maxIsolated: 1 }), { allowed: true });
+      assert.deepEqual(rules.requestRestart(s, { target: name, max: 1, windowMs: 60_000, nowMs: 1 }), { allowed: true, used: 1 });
+    }
+    assert.equal(Object.getPrototypeOf(s.holders), Object.prototype, 'no prototype was replaced');
+    // The guard workflow carries its state over continue-as-new as JSON.
+    s = JSON.parse(JSON.stringify(s)) as typeof s;
+    assert.deepEqual(Object.keys(s.holders).sort(), ['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
+    assert.equal(rules.acquireTarget(s, '__proto__', 'c', 'wait').granted, false, 'still held after the round trip');
+    assert.deepEqual(rules.requestIsolation(s, { pool: 'constructor', member: 'other', incidentId: 'c', maxIsolated: 1 }), {
+      allowed: false,
+      isolated: ['constructor'],
+      maxIsolated: 1,
+    });
+    assert.equal(rules.requestRestart(s, { target: 'toString', max: 1, windowMs: 60_000, nowMs: 2 }).allowed, false);
+    assert.deepEqual(rules.releaseTarget(s, '__proto__', 'a-__proto__'), { joined: ['b-__proto__'], next: 'c' });
+    assert.equal(s.holders['__proto__'], 'c', 'the next waiter holds it');
+    assert.deepEqual(rules.releaseTarget(s, '__proto__', 'c'), { joined: [] });
+    rules.releaseIsolation(s, 'constructor', 'constructor');
+    assert.equal(Object.hasOwn(s.holders, '__proto__'), false);
+    assert.equal(Object.hasOwn(s.isolated, 'constructor'), false);
+    assert.deepEqual(rules.activeIncidents(s), ['a-constructor', 'a-hasOwnProperty', 'a-toString', 'b-constructor', 'b-hasOwnProperty', 'b-toString']);
+  });
+
   it('counts isolated pool members against the limit until they rejoin', () => {
     const s = rules.emptyGuardState();
     const req = (member: string) => ({ pool: 'web', member, incidentId: `i-${member}`, maxIsolated: 1 });

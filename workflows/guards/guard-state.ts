@@ -20,6 +20,17 @@ export interface GuardState {
   paused: { by: string; reason: string; at: string } | null;
 }
 
+// Targets and pools are names from alert labels and configuration, and may be any string,
+// `__proto__` and `constructor` included. The state stays plain objects (it crosses
+// continue-as-new and queries as JSON), so every read and write goes through these two, which only
+// ever see own properties: never one inherited from Object.prototype, never the prototype setter.
+function own<V>(record: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+function put<V>(record: Record<string, V>, key: string, value: V): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 export const emptyGuardState = (): GuardState => ({ holders: {}, waiters: {}, isolated: {}, restarts: {}, paused: null });
 
 export type AcquireResult =
@@ -28,14 +39,14 @@ export type AcquireResult =
 
 /** One playbook per target: the first incident holds it; others wait or join, by policy. */
 export function acquireTarget(state: GuardState, target: string, incidentId: string, policy: TargetPolicy): AcquireResult {
-  const holder = state.holders[target];
+  const holder = own(state.holders, target);
   if (holder === undefined || holder === incidentId) {
-    state.holders[target] = incidentId;
+    put(state.holders, target, incidentId);
     return { granted: true, paused: state.paused };
   }
-  const queue = state.waiters[target] ?? [];
+  const queue = own(state.waiters, target) ?? [];
   if (!queue.some((w) => w.incidentId === incidentId)) queue.push({ incidentId, policy });
-  state.waiters[target] = queue;
+  put(state.waiters, target, queue);
   return { granted: false, holder, policy, paused: state.paused };
 }
 
@@ -48,9 +59,9 @@ export interface ReleaseResult {
 
 /** The holder is done (or a waiter gave up): hand the target to the next one that waits. */
 export function releaseTarget(state: GuardState, target: string, incidentId: string): ReleaseResult {
-  const queue = (state.waiters[target] ?? []).filter((w) => w.incidentId !== incidentId);
-  if (state.holders[target] !== incidentId) {
-    state.waiters[target] = queue;
+  const queue = (own(state.waiters, target) ?? []).filter((w) => w.incidentId !== incidentId);
+  if (own(state.holders, target) !== incidentId) {
+    put(state.waiters, target, queue);
     if (queue.length === 0) delete state.waiters[target];
     return { joined: [] };
   }
@@ -58,8 +69,8 @@ export function releaseTarget(state: GuardState, target: string, incidentId: str
   const joined = queue.filter((w) => w.policy === 'join').map((w) => w.incidentId);
   const waiting = queue.filter((w) => w.policy === 'wait');
   const next = waiting.shift();
-  if (next !== undefined) state.holders[target] = next.incidentId;
-  if (waiting.length > 0) state.waiters[target] = waiting;
+  if (next !== undefined) put(state.holders, target, next.incidentId);
+  if (waiting.length > 0) put(state.waiters, target, waiting);
   else delete state.waiters[target];
   return { joined, ...(next !== undefined && { next: next.incidentId }) };
 }
@@ -76,20 +87,20 @@ export type IsolationResult = { allowed: true } | { allowed: false; isolated: st
 
 /** Blast radius: never take more than maxIsolated members of a pool out of rotation at once. */
 export function requestIsolation(state: GuardState, req: IsolationRequest): IsolationResult {
-  const pool = state.isolated[req.pool] ?? {};
-  if (pool[req.member] !== undefined) {
-    pool[req.member] = req.incidentId; // already out: isolating again changes nothing
+  const pool = own(state.isolated, req.pool) ?? {};
+  if (own(pool, req.member) !== undefined) {
+    put(pool, req.member, req.incidentId); // already out: isolating again changes nothing
     return { allowed: true };
   }
   const out = Object.keys(pool);
   if (out.length + 1 > req.maxIsolated) return { allowed: false, isolated: out.sort(), maxIsolated: req.maxIsolated };
-  pool[req.member] = req.incidentId;
-  state.isolated[req.pool] = pool;
+  put(pool, req.member, req.incidentId);
+  put(state.isolated, req.pool, pool);
   return { allowed: true };
 }
 
 export function releaseIsolation(state: GuardState, pool: string, member: string): void {
-  const members = state.isolated[pool];
+  const members = own(state.isolated, pool);
   if (members === undefined) return;
   delete members[member];
   if (Object.keys(members).length === 0) delete state.isolated[pool];
@@ -106,13 +117,13 @@ export type RestartResult = { allowed: true; used: number } | { allowed: false; 
 
 /** Remediation budget: at most `max` automated restarts of a target per window. */
 export function requestRestart(state: GuardState, req: RestartRequest): RestartResult {
-  const recent = (state.restarts[req.target] ?? []).filter((t) => req.nowMs - t < req.windowMs);
+  const recent = (own(state.restarts, req.target) ?? []).filter((t) => req.nowMs - t < req.windowMs);
   if (recent.length >= req.max) {
-    state.restarts[req.target] = recent;
+    put(state.restarts, req.target, recent);
     return { allowed: false, used: recent.length, max: req.max, windowMs: req.windowMs };
   }
   recent.push(req.nowMs);
-  state.restarts[req.target] = recent;
+  put(state.restarts, req.target, recent);
   return { allowed: true, used: recent.length };
 }
 
