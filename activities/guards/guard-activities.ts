@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { MedicConfig } from '../../src/config/config-schema.js';
 import { poolLimit, type GuardsConfig } from '../../src/config/guards-schema.js';
-import { guardRequestSignal, guardWorkflowId, type GuardRequest } from '../../workflows/guards/definitions.js';
+import { guardRequestSignal, guardStateQuery, guardWorkflowId, type GuardRequest } from '../../workflows/guards/definitions.js';
 
 /** What the guard activities know of the configuration: targets' pools and the limits. */
 export interface GuardConfigView {
@@ -67,7 +67,21 @@ export function createGuardActivities(view: GuardConfigView) {
       const { max, window } = view.guards.restartBudget;
       await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, max, windowMs: window });
     },
-    /** The holder of a target ended without giving it back (e.g. terminated by hand): free it. */
+    /**
+     * Whoever holds the target now: if it ended without giving it back (terminated by hand),
+     * free the target for it. Answers when to check again (the worker's guards.holderCheck).
+     */
+    async guardReapTarget(input: { requestId: string; target: string }): Promise<{ holder?: string; reaped: boolean; checkAgainMs: number }> {
+      const checkAgainMs = view.guards.holderCheck;
+      const ctx = Context.current();
+      const state = await ctx.client.workflow.getHandle(guardWorkflowId(ctx.info.taskQueue)).query(guardStateQuery);
+      const holder = Object.hasOwn(state.holders, input.target) ? state.holders[input.target] : undefined;
+      if (holder === undefined || (await isRunning(holder))) return { ...(holder !== undefined && { holder }), reaped: false, checkAgainMs };
+      await send({ op: 'release', requestId: input.requestId, incidentId: holder, target: input.target, outcome: 'terminated' });
+      ctx.log.warn('released a target whose holder ended without giving it back', { target: input.target, holder });
+      return { holder, reaped: true, checkAgainMs };
+    },
+    /** Kept for incidents that started before guardReapTarget (replay): checks the first holder once. */
     async guardReapHolder(input: { requestId: string; holder: string; target: string }): Promise<boolean> {
       if (await isRunning(input.holder)) return false;
       await send({ op: 'release', requestId: input.requestId, incidentId: input.holder, target: input.target, outcome: 'terminated' });

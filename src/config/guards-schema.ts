@@ -19,6 +19,11 @@ export const GuardsSchema = z
       .object({ max: z.number().int().min(0).default(3), window: durationWithDefault('1 hour') })
       .strict()
       .prefault({}),
+    /**
+     * How often an incident waiting for a target checks that the holder is still running: a holder
+     * terminated by hand never gives the target back, and its waiters would wait forever.
+     */
+    holderCheck: durationWithDefault('1 minute'),
   })
   .strict()
   .prefault({});

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -15,9 +15,15 @@ const HistoryFixtureSchema = z.object({
   history: z.looseObject({ events: z.array(z.unknown()).min(1) }),
 });
 
-/** With MEDIC_RECORD_FIXTURES=1, save this incident's history (and its workflow id) as a replay fixture. */
+/**
+ * With MEDIC_RECORD_FIXTURES=1, save this incident's history (and its workflow id) as a replay
+ * fixture, if there is none by that name yet: a fixture recorded by older code is the point of the
+ * replay test, so it is only replaced on purpose, with MEDIC_RECORD_FIXTURES=overwrite.
+ */
 export async function saveHistoryFixture(name: string, handle: WorkflowHandle): Promise<void> {
-  if (process.env['MEDIC_RECORD_FIXTURES'] !== '1') return;
+  const mode = process.env['MEDIC_RECORD_FIXTURES'];
+  if (mode !== '1' && mode !== 'overwrite') return;
+  if (mode === '1' && existsSync(join(HISTORIES_DIR, `${name}.json`))) return;
   mkdirSync(HISTORIES_DIR, { recursive: true });
   const history = JSON.parse(historyToJSON(await handle.fetchHistory())) as unknown;
   writeFileSync(join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify({ workflowId: handle.workflowId, history }, null, 2)}\n`);

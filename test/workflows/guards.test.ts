@@ -74,6 +74,33 @@ describe('guards', () => {
     });
   });
 
+  it('a waiting incident takes the target once its holder is terminated by hand, without a new incident to notice', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    const route = testRoute({ target: 'db-2', playbook: 'diagnose-and-escalate', params: { ackTimeout: '10 minutes', humanHold: '10 minutes' } });
+    const guards = { guards: GuardsSchema.parse({ holderCheck: '1 second' }), targets: {} };
+    await withWorker(
+      name,
+      fleet.activities,
+      async () => {
+        const a = await openIncident(name, testSignal(`${name}-a`), route);
+        await waitFor(a, 'the first escalation', (s) => s.awaitingAck);
+        const b = await openIncident(name, testSignal(`${name}-b`), route);
+        await eventually('the second to wait', async () =>
+          (await b.query(timelineQuery)).some((e) => e.message.startsWith(`waiting: ${a.workflowId} is running a playbook on db-2`)) ? true : undefined,
+        );
+        await a.terminate('operator terminated it by hand');
+        await waitFor(b, 'the second to run and escalate', (s) => s.awaitingAck);
+        const notes = (await b.query(timelineQuery)).map((e) => e.message);
+        assert.ok(notes.includes(`${a.workflowId} ended without giving db-2 back: released it`), notes.join('\n'));
+        assert.equal(fleet.order.filter((x) => x === 'diagnose').length, 2, 'the second ran once the holder was gone');
+        await act(b, abortUpdate, 'ivy', 'done');
+        await saveHistoryFixture('diagnose-and-escalate-holder-terminated', b);
+      },
+      { guards },
+    );
+  });
+
   it('never isolates more of a pool than its blast radius allows, and escalates instead', async (t) => {
     const name = uniqueName(t.name);
     const fleet = new FakeFleet();

@@ -6,6 +6,8 @@ import type { Timeline } from './timeline.js';
 
 /** Patch id: incidents take their target lock and ask the guards before isolating or restarting. */
 export const PATCH_GUARDS = 'guards-v2';
+/** Patch id: a waiting incident checks now and then that the target's holder still runs. */
+const PATCH_CHECK_HOLDER = 'check-holder-while-waiting';
 /** Failure type of a step the guards refused; the incident escalates instead, undoing nothing. */
 export const GUARD_REFUSED = 'GuardRefused';
 
@@ -94,9 +96,19 @@ export class IncidentGuards {
         : `joined ${answer.holder}, which is already recovering ${this.target}; this incident ends as it ends`,
       { data: { holder: answer.holder, policy } },
     );
-    // A holder that ended without giving the target back (terminated by hand) is released for it.
-    await guards.guardReapHolder({ requestId: this.nextRequestId(), holder: answer.holder, target: this.target });
-    await condition(() => this.granted || this.holderFinished !== undefined || stop());
+    const settled = () => this.granted || this.holderFinished !== undefined || stop();
+    if (patched(PATCH_CHECK_HOLDER)) {
+      // A holder that ended without giving the target back (terminated by hand) is released for
+      // it, by whichever waiter notices first; the holder can change while this one waits.
+      let check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target });
+      while (!(await condition(settled, check.checkAgainMs))) {
+        check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target });
+        if (check.reaped) this.timeline.add('note', `${check.holder ?? 'the holder'} ended without giving ${this.target} back: released it`);
+      }
+    } else {
+      await guards.guardReapHolder({ requestId: this.nextRequestId(), holder: answer.holder, target: this.target });
+      await condition(settled);
+    }
     if (this.granted) {
       this.holding = true;
       this.timeline.add('note', `${this.target} is free: running the playbook`);
