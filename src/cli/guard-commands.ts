@@ -27,6 +27,9 @@ export function registerGuardCommands(program: Command): void {
       .requiredOption('--by <name>', 'who you are (goes into every affected timeline)')
       .requiredOption('--reason <text>', 'why')
       .action(async (flags: { by: string; reason: string }) => {
+        for (const [flag, value] of [['--by', flags.by], ['--reason', flags.reason]] as const) {
+          if (value.trim() === '') throw new CliError(`${name}: ${flag} must not be empty: every affected timeline records who and why`, EXIT.usage);
+        }
         const env = cliEnv();
         const client = await cliClient(env);
         try {
@@ -55,7 +58,7 @@ export function registerGuardCommands(program: Command): void {
         }
         console.log(state.paused ? `PAUSED by ${state.paused.by} at ${state.paused.at}: ${state.paused.reason}` : 'running (not paused)');
         for (const [target, holder] of Object.entries(state.holders)) {
-          const waiting = (state.waiters[target] ?? []).map((w) => `${w.incidentId} (${w.policy})`).join(', ');
+          const waiting = (Object.hasOwn(state.waiters, target) ? (state.waiters[target] ?? []) : []).map((w) => `${w.incidentId} (${w.policy})`).join(', ');
           console.log(`target ${target}: ${holder}${waiting ? `; waiting: ${waiting}` : ''}`);
         }
         for (const [pool, members] of Object.entries(state.isolated)) console.log(`pool ${pool}: out of rotation: ${Object.keys(members).join(', ')}`);

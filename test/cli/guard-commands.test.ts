@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { approveUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
+import type { GuardState } from '../../workflows/guards/guard-state.js';
+import { FakeFleet } from '../helpers/fake-fleet.js';
+import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
+import { runMedic } from '../helpers/processes.js';
+import { closeTestTemporal, eventually, uniqueName, withWorker } from '../helpers/temporal.js';
+
+after(closeTestTemporal);
+
+describe('medic pause, resume and guards', () => {
+  it('pause holds a running incident before its next change, guards shows who paused and who holds what, resume lets it finish', async (t) => {
+    const name = uniqueName(t.name);
+    const env = { TEMPORAL_ADDRESS: process.env['MEDIC_TEST_TEMPORAL_ADDRESS'] ?? '', MEDIC_TASK_QUEUE: name };
+    const fleet = new FakeFleet();
+
+    const fresh = await runMedic(['guards'], env);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stdout, /no guard state yet/);
+
+    await withWorker(name, fleet.activities, async () => {
+      const route = testRoute({ target: 'svc-1', params: { approveRestart: true, approvalTimeout: '10 minutes' } });
+      const incident = await openIncident(name, testSignal(name), route);
+      await eventually('the approval gate', async () => ((await incident.query(stateQuery)).pendingApproval !== undefined ? true : undefined));
+
+      const paused = await runMedic(['pause', '--by', 'ops-lead', '--reason', 'bad deploy rolling out'], env);
+      assert.equal(paused.code, 0, paused.stderr);
+      assert.match(paused.stdout, new RegExp(`medic is paused \\(task queue ${name}\\)`));
+
+      const shown = await runMedic(['guards'], env);
+      assert.equal(shown.code, 0, shown.stderr);
+      assert.match(shown.stdout, /^PAUSED by ops-lead at \S+: bad deploy rolling out$/m);
+      assert.match(shown.stdout, new RegExp(`^target svc-1: ${incident.workflowId}$`, 'm'));
+      const json = JSON.parse((await runMedic(['guards', '--json'], env)).stdout) as GuardState;
+      assert.equal(json.paused?.by, 'ops-lead');
+      assert.equal(json.holders['svc-1'], incident.workflowId);
+
+      await act(incident, approveUpdate, 'kim', 'go');
+      await eventually('the incident to hold before restarting', async () =>
+        (await incident.query(timelineQuery)).some((e) => e.message === 'held before restart: medic is paused (medic resume lifts it)') ? true : undefined,
+      );
+      assert.ok(!fleet.order.includes('restart'), 'nothing restarted while paused');
+      const timeline = await incident.query(timelineQuery);
+      assert.ok(timeline.some((e) => e.message === 'medic is paused by ops-lead: bad deploy rolling out' && e.actor === 'ops-lead'), 'who and why are in the timeline');
+
+      const resumed = await runMedic(['resume', '--by', 'ops-lead', '--reason', 'deploy rolled back'], env);
+      assert.equal(resumed.code, 0, resumed.stderr);
+      assert.match(resumed.stdout, /^medic resumed$/m);
+      assert.equal((await incident.result()).outcome, 'recovered');
+      assert.match((await runMedic(['guards'], env)).stdout, /^running \(not paused\)$/m);
+    });
+  });
+
+  it('pause without who or why is refused as a usage error and changes nothing', async (t) => {
+    const env = { TEMPORAL_ADDRESS: process.env['MEDIC_TEST_TEMPORAL_ADDRESS'] ?? '', MEDIC_TASK_QUEUE: uniqueName(t.name) };
+    const missing = await runMedic(['pause', '--by', 'ops-lead'], env);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--reason/);
+    const blank = await runMedic(['pause', '--by', '  ', '--reason', 'x'], env);
+    assert.equal(blank.code, 2);
+    assert.match(blank.stderr, /--by must not be empty/);
+    const after = await runMedic(['guards'], env);
+    assert.match(after.stdout, /no guard state yet/, 'nothing was started');
+  });
+});
