@@ -3,7 +3,8 @@ import { after, describe, it } from 'node:test';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { abortUpdate, approveUpdate, stateQuery, timelineQuery, type IncidentState } from '../../workflows/definitions.js';
-import { guardStateQuery, guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
+import { guardRequestSignal, guardStateQuery, guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
+import { emptyGuardState } from '../../workflows/guards/guard-state.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { saveHistoryFixture } from '../helpers/fixtures.js';
 import { act, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
@@ -183,6 +184,40 @@ describe('guards', () => {
       assert.equal((await fresh.result()).outcome, 'recovered');
       await saveHistoryFixture('http-service-outage-paused', running);
       await saveHistoryFixture('guard-workflow-paused-and-resumed', (await testTemporal()).client.workflow.getHandle(guardWorkflowId(name)));
+    });
+  });
+
+  it('the guard workflow starts afresh with its state when its history grows long, and still drops a request it has seen', async (t) => {
+    const name = uniqueName(t.name);
+    const { client } = await testTemporal();
+    await withWorker(name, new FakeFleet().activities, async () => {
+      const guard = await client.workflow.start('guardWorkflow', {
+        workflowId: guardWorkflowId(name),
+        taskQueue: name,
+        args: [{ ...emptyGuardState(), renewAfterEvents: 60 }],
+      });
+      const firstRun = guard.firstExecutionRunId;
+      // Incidents that do not exist: the guard's replies fail and are logged, as for an incident that ended.
+      for (let i = 0; i < 30; i++) {
+        await guard.signal(guardRequestSignal, { op: 'acquire', requestId: `r-${i}`, incidentId: `ghost-${i}`, target: `t-${i}`, policy: 'wait' });
+      }
+      const renewed = client.workflow.getHandle(guardWorkflowId(name));
+      await eventually('a new run of the guard', async () => ((await renewed.describe()).runId !== firstRun ? true : undefined), 30_000);
+      const state = await eventually('every lock to be held', async () => {
+        const s = await renewed.query(guardStateQuery);
+        return Object.keys(s.holders).length === 30 ? s : undefined;
+      });
+      assert.equal(state.holders['t-0'], 'ghost-0', 'the locks taken before the renewal are still held');
+
+      // A request id seen before the renewal is still recognised (a local activity may resend one).
+      await renewed.signal(guardRequestSignal, { op: 'release', requestId: 'r-0', incidentId: 'ghost-0', target: 't-0', outcome: 'recovered' });
+      await renewed.signal(guardRequestSignal, { op: 'release', requestId: 'r-1-release', incidentId: 'ghost-1', target: 't-1', outcome: 'recovered' });
+      const after = await eventually('the new release to apply', async () => {
+        const s = await renewed.query(guardStateQuery);
+        return s.holders['t-1'] === undefined ? s : undefined;
+      });
+      assert.equal(after.holders['t-0'], 'ghost-0', 'a request already seen is dropped, also after the renewal');
+      await renewed.terminate('test finished');
     });
   });
 });

@@ -34,8 +34,10 @@ type Outgoing = { incidentId: string; send: (h: ReturnType<typeof getExternalWor
  * the blast radius per pool, the restart budget per target, and the kill switch. Incidents send
  * requests as signals and hear back through signals; `medic pause` and `resume` are updates.
  */
-export async function guardWorkflow(initial?: GuardState & { seen?: string[] }): Promise<void> {
+export async function guardWorkflow(initial?: GuardState & { seen?: string[]; renewAfterEvents?: number }): Promise<void> {
   const state: GuardState = initial ?? rules.emptyGuardState();
+  // Tests lower it to see a renewal happen; carried over with the state.
+  const renewAfterEvents = initial?.renewAfterEvents ?? MAX_HISTORY_EVENTS;
   const seen = new Set<string>(initial?.seen ?? []);
   const outbox: Outgoing[] = [];
   const tell = (outgoing: Outgoing) => outbox.push(outgoing);
@@ -87,7 +89,7 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[] }):
   );
   setHandler(guardStateQuery, () => state);
 
-  const timeToRenew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+  const timeToRenew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > renewAfterEvents;
   // Answer everything that came in at once; an incident that already ended needs no answer.
   const flush = () =>
     Promise.all(
@@ -108,5 +110,5 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[] }):
     await condition(allHandlersFinished);
     if (outbox.length === 0) break; // nothing left to tell: carry the state over
   }
-  await continueAsNew<typeof guardWorkflow>({ ...state, seen: [...seen] });
+  await continueAsNew<typeof guardWorkflow>({ ...state, seen: [...seen], ...(initial?.renewAfterEvents !== undefined && { renewAfterEvents }) });
 }
