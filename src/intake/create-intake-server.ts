@@ -5,6 +5,7 @@ import type { MedicConfig } from '../config/config-schema.js';
 import type { Signal } from '../signals/signal-schema.js';
 import { acceptSignals, type Deliverer, type SignalResult } from './accept-signals.js';
 import { parseAlertmanagerPayload, type ParsedNotification } from './alertmanager-payload.js';
+import { onAnswerWritten } from './answer-written.js';
 import {
   checkBearer,
   checkSignature,
@@ -163,10 +164,13 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
         request.log.warn({ groupKey: parsed.groupKey, truncatedAlerts: parsed.truncatedAlerts }, `${what} left ${parsed.truncatedAlerts} alerts out of this notification (max_alerts): they were not received`);
       }
       const results = await acceptSignals(ctx, parsed.alerts.map((a) => a.signal));
-      // A 202 counts only if it can still reach the sender: one that gave up waiting sends the same
-      // bytes again, which must get the same ids (recorded once), not be taken for a repeat.
-      if (request.raw.socket.destroyed) request.log.warn({ groupKey: parsed.groupKey }, `${what} gave up before the answer; its retry will be recorded once`);
-      else ledger.answeredOk(parsed.alerts.map((a) => a.key));
+      // A 202 counts only once it was written to an open connection: a sender that gave up waiting
+      // sends the same bytes again, which must get the same ids (recorded once), not be taken for a
+      // repeat. A retry handled meanwhile carries the same numbers, so counting both changes nothing.
+      onAnswerWritten(reply.raw, {
+        written: () => ledger.answeredOk(parsed.alerts),
+        lost: () => request.log.warn({ groupKey: parsed.groupKey, alerts: parsed.alerts.length }, `${what} closed the connection before the 202 reached it (it gave up waiting): not counted as answered, so its retry carries the same signal ids and is recorded once`),
+      });
       return answer(reply, results);
     });
   };

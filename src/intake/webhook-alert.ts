@@ -78,6 +78,8 @@ export interface NormalisedAlert {
   signal: Signal;
   /** The ledger key to mark as answered once the request is answered 2xx. */
   key: string;
+  /** The notification number in the signal id (`<key>#<number>`), recorded by the ledger on a 2xx. */
+  number: number;
 }
 
 /** One webhook alert as a Signal. Missing names get explicit placeholders rather than a refusal. */
@@ -87,8 +89,9 @@ export function signalFromWebhookAlert(alert: WebhookAlert, ctx: NormaliseContex
   const labels = fit(alert.labels);
   const annotations = fit(alert.annotations);
   const summary = firstLabel(alert.annotations, ['summary', 'description', 'message']);
+  const number = ctx.notificationNumber(key);
   const signal = SignalSchema.parse({
-    id: `${key}#${ctx.notificationNumber(key)}`,
+    id: `${key}#${number}`,
     source: ctx.source,
     fingerprint: fp,
     status: alert.status,
@@ -101,5 +104,5 @@ export function signalFromWebhookAlert(alert: WebhookAlert, ctx: NormaliseContex
     startsAt: alert.startsAt,
     receivedAt: ctx.receivedAt,
   });
-  return { signal, key };
+  return { signal, key, number };
 }

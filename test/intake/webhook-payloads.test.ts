@@ -182,7 +182,7 @@ describe('signal ids', () => {
     const first = parse();
     const retry = parse(); // the first was answered 503: Alertmanager sends the same group again
     assert.deepEqual(retry.alerts.map((a) => a.signal.id), first.alerts.map((a) => a.signal.id));
-    ledger.answeredOk(retry.alerts.map((a) => a.key));
+    ledger.answeredOk(retry.alerts);
     const repeat = parse(); // repeat_interval later, after a 202
     assert.deepEqual(
       repeat.alerts.map((a) => a.signal.id),
