@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EscalationSchema } from './escalation-schema.js';
 import { GuardsSchema } from './guards-schema.js';
+import { IntakeSchema } from './intake-schema.js';
 import { RouteActionSchema, RouteSchema, targetName } from './route-schema.js';
 import { TargetSchema } from './target-schema.js';
 
@@ -15,6 +16,8 @@ export const ConfigSchema = z
     escalation: EscalationSchema,
     /** Limits that hold across incidents: blast radius per pool, restart budget per target. */
     guards: GuardsSchema,
+    /** `medic intake`: how long one request may take before it answers 503 (see docs/intake.md). */
+    intake: IntakeSchema,
   })
   .strict();
 

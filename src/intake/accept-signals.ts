@@ -5,6 +5,8 @@ import { routeSignal, type RoutedSignal } from '../routing/route-signal.js';
 import type { Signal } from '../signals/signal-schema.js';
 import { IntakeError } from './intake-error.js';
 import type { IntakeMetrics, SignalOutcome } from './metrics.js';
+import type { RequestDeadline } from './request-deadline.js';
+import { NotAttempted, settleAll, type SettleProgress } from './settle-all.js';
 
 /** Hands one signal to Temporal; resolves only once Temporal has recorded it. */
 export interface Deliverer {
@@ -71,58 +73,65 @@ async function deliverOne(ctx: AcceptContext, p: Planned): Promise<SignalResult>
   return { ...base, outcome, incidentId: delivery.incidentId, playbook: route.playbook, target: route.target, route: route.route };
 }
 
-/** Skipped because an earlier signal of the same request already failed: the request will be retried. */
-class NotAttempted extends Error {
-  override readonly name = 'NotAttempted';
+function countOutcome(ctx: AcceptContext, signal: Signal, outcome: SignalOutcome): void {
+  ctx.metrics.signals.inc({ source: signal.source, status: signal.status, outcome });
+  if (outcome === 'opened' || outcome === 'deduplicated') ctx.metrics.incidents.inc({ result: outcome });
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /**
- * Run `fn` over `items` with at most `limit` in flight. Calls already started always settle; once
- * one fails, no new call starts (the request is answered 503 and retried whole anyway).
+ * The deadline passed first. What was recorded by now is counted with its outcome; the rest as
+ * failed (the retry counts it again). Calls in flight are left to land: the retry reuses their ids.
  */
-async function settleAll<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array(items.length);
-  let next = 0;
-  let failed = false;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      if (failed) {
-        results[i] = { status: 'rejected', reason: new NotAttempted('not attempted after an earlier failure') };
-        continue;
-      }
-      try {
-        results[i] = { status: 'fulfilled', value: await fn(items[i] as T) };
-      } catch (reason) {
-        failed = true;
-        results[i] = { status: 'rejected', reason };
-      }
+function deadlinePassed(ctx: AcceptContext, planned: Planned[], progress: SettleProgress<SignalResult>, deadline: RequestDeadline): IntakeError {
+  let recorded = 0;
+  let failed = 0;
+  planned.forEach((p, i) => {
+    const s = progress.results[i];
+    if (s?.status === 'fulfilled') {
+      recorded += 1;
+      countOutcome(ctx, p.signal, s.value.outcome);
+    } else {
+      if (s?.status === 'rejected' && !(s.reason instanceof NotAttempted)) failed += 1;
+      countOutcome(ctx, p.signal, 'failed');
     }
   });
-  await Promise.all(lanes);
-  return results;
+  const settled = progress.results.filter((r) => r !== undefined && !(r.status === 'rejected' && r.reason instanceof NotAttempted)).length;
+  const inFlight = progress.started - settled;
+  const notStarted = planned.length - progress.started;
+  const counts = `${recorded} of ${planned.length} recorded, ${inFlight} still in flight, ${notStarted} not started${failed > 0 ? `, ${failed} failed` : ''}`;
+  return new IntakeError(
+    503,
+    'deadline-exceeded',
+    `Temporal did not record every signal within the intake's request deadline of ${seconds(deadline.ms)} (${counts}); nothing is lost or doubled: retry the same request (Alertmanager does), it carries the same signal ids and the incidents drop what was already recorded`,
+    [],
+    { logFields: { deadlineMs: deadline.ms, signals: planned.length, recorded, inFlight, notStarted, failed, notRecorded: planned.flatMap((p, i) => (progress.results[i]?.status === 'fulfilled' ? [] : [p.signal.id])).slice(0, 20) } },
+  );
 }
 
 /**
  * Deliver each signal of one request separately. Succeeds only when every signal was recorded
- * (or knowingly not: unrouted, no open incident); otherwise throws a 503 so the sender retries
- * the whole request: the signals already recorded come back with the same ids and are dropped
- * by their incident, so nothing doubles.
+ * (or knowingly not: unrouted, no open incident) before the request's deadline; otherwise throws
+ * a 503 so the sender retries the whole request: the signals already recorded come back with the
+ * same ids and are dropped by their incident, so nothing doubles.
  */
-export async function acceptSignals(ctx: AcceptContext, signals: Signal[]): Promise<SignalResult[]> {
+export async function acceptSignals(ctx: AcceptContext, signals: Signal[], deadline?: RequestDeadline): Promise<SignalResult[]> {
   const planned = plan(ctx.config, signals);
-  const settled = await settleAll(planned, ctx.concurrency ?? 8, (p) => deliverOne(ctx, p));
+  const progress = settleAll(planned, ctx.concurrency ?? 8, (p) => deliverOne(ctx, p), () => deadline?.expired ?? false);
+  const settled = deadline === undefined ? await progress.done : await deadline.race(progress.done, () => Promise.reject(deadlinePassed(ctx, planned, progress, deadline)));
   const failures: { signal: Signal; error: unknown }[] = [];
   const results: SignalResult[] = [];
   settled.forEach((s, i) => {
     const signal = (planned[i] as Planned).signal;
     if (s.status === 'fulfilled') {
       results.push(s.value);
-      ctx.metrics.signals.inc({ source: signal.source, status: signal.status, outcome: s.value.outcome });
-      if (s.value.outcome === 'opened' || s.value.outcome === 'deduplicated') ctx.metrics.incidents.inc({ result: s.value.outcome });
+      countOutcome(ctx, signal, s.value.outcome);
     } else {
       failures.push({ signal, error: s.reason });
-      ctx.metrics.signals.inc({ source: signal.source, status: signal.status, outcome: 'failed' });
+      countOutcome(ctx, signal, 'failed');
     }
   });
   if (failures.length > 0) {

@@ -22,6 +22,7 @@ import { parseGrafanaPayload } from './grafana-payload.js';
 import { IntakeError, toIntakeError } from './intake-error.js';
 import { IntakeMetrics } from './metrics.js';
 import { NotificationLedger } from './notification-ledger.js';
+import { RequestDeadline } from './request-deadline.js';
 
 /** 1 MiB: a few hundred alerts with their labels. Larger groups: set `max_alerts` in Alertmanager. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -54,6 +55,8 @@ export interface IntakeServer {
   app: IntakeApp;
   metrics: IntakeMetrics;
   ledger: NotificationLedger;
+  /** How long one signal request may take before it answers 503 (the configuration's `intake.requestDeadline`). */
+  requestDeadlineMs: number;
   /** The auth each endpoint requires, as logged at start. */
   auth: Record<'alertmanager' | 'grafana' | 'generic', AuthMode>;
 }
@@ -91,6 +94,10 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
   const ledger = options.ledger ?? new NotificationLedger();
   const now = options.now ?? (() => new Date());
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const requestDeadlineMs = config.intake.requestDeadline;
+  // Counted from the request's arrival (fastify starts the clock before the body is read), because
+  // that is about when the sender started waiting.
+  const deadlineFor = (reply: FastifyReply) => new RequestDeadline(requestDeadlineMs, requestDeadlineMs - reply.elapsedTime);
   const auth = { alertmanager: webhookAuth(options.secrets), grafana: webhookAuth(options.secrets), generic: genericAuth(options.secrets) };
 
   const app = Fastify({
@@ -133,8 +140,11 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
   app.setErrorHandler((err, request, reply) => {
     const e = toIntakeError(err, bodyLimit);
     metrics.rejects.inc({ reason: e.reason });
-    const fields = { reason: e.reason, status: e.statusCode, url: request.url, remote: request.ip, field: e.issues[0]?.field };
-    if (e.statusCode >= 500) request.log.error({ ...fields, err: e.cause ?? e }, e.message);
+    const fields = { reason: e.reason, status: e.statusCode, url: request.url, remote: request.ip, field: e.issues[0]?.field, ...e.logFields };
+    // A missed deadline is load, not a fault: the sender retries and nothing is lost. Warn, so a
+    // steady stream of them is seen (and alerted on through the metric) without paging as an error.
+    if (e.reason === 'deadline-exceeded') request.log.warn(fields, `request answered 503 at its deadline, the sender will retry: ${e.message}. If this repeats, Temporal or its workers are too slow for the alert rate: check Temporal's latency and medic_intake_request_duration_seconds`);
+    else if (e.statusCode >= 500) request.log.error({ ...fields, err: e.cause ?? e }, e.message);
     else request.log.warn(fields, `request refused: ${e.message}`);
     if (e.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="medic"');
     if (e.statusCode === 503) reply.header('retry-after', '5');
@@ -163,7 +173,7 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
       if (parsed.truncatedAlerts > 0) {
         request.log.warn({ groupKey: parsed.groupKey, truncatedAlerts: parsed.truncatedAlerts }, `${what} left ${parsed.truncatedAlerts} alerts out of this notification (max_alerts): they were not received`);
       }
-      const results = await acceptSignals(ctx, parsed.alerts.map((a) => a.signal));
+      const results = await acceptSignals(ctx, parsed.alerts.map((a) => a.signal), deadlineFor(reply));
       // A 202 counts only once it was written to an open connection: a sender that gave up waiting
       // sends the same bytes again, which must get the same ids (recorded once), not be taken for a
       // repeat. A retry handled meanwhile carries the same numbers, so counting both changes nothing.
@@ -180,7 +190,7 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
   if (auth.generic.kind === 'hmac') signedRoutes.set(INTAKE_ENDPOINTS.generic, auth.generic);
   app.post(INTAKE_ENDPOINTS.generic, { onRequest: authHook(auth.generic) }, async (request, reply) => {
     const signal: Signal = parseGenericSignal(requireBody(request), rawBodies.get(request) ?? Buffer.alloc(0), now().toISOString());
-    return answer(reply, await acceptSignals(ctx, [signal]));
+    return answer(reply, await acceptSignals(ctx, [signal], deadlineFor(reply)));
   });
 
   const startedAt = Date.now();
@@ -194,5 +204,5 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
     if (mode.kind === 'none') logger.warn(line, 'intake endpoint accepts signals from anyone who can reach it. To fix: set MEDIC_INTAKE_TOKEN (and MEDIC_INTAKE_HMAC_SECRET for POST /v1/signals)');
     else logger.info(line, 'intake endpoint authentication');
   }
-  return { app, metrics, ledger, auth };
+  return { app, metrics, ledger, requestDeadlineMs, auth };
 }

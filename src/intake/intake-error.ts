@@ -9,6 +9,8 @@ export type RejectReason =
   | 'unsupported-media-type'
   | 'not-found'
   | 'temporal-unavailable'
+  /** Temporal did not record every signal within the request deadline: 503, the sender retries. */
+  | 'deadline-exceeded'
   | 'internal-error';
 
 export interface FieldIssue {
@@ -24,14 +26,17 @@ export interface FieldIssue {
 export class IntakeError extends Error {
   override readonly name = 'IntakeError';
   readonly code = 'MEDIC_INTAKE_REJECTED';
+  /** Structured fields for the log line of this refusal (never sent to the client). */
+  readonly logFields: Record<string, unknown>;
   constructor(
     readonly statusCode: number,
     readonly reason: RejectReason,
     message: string,
     readonly issues: FieldIssue[] = [],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; logFields?: Record<string, unknown> },
   ) {
     super(message, options);
+    this.logFields = options?.logFields ?? {};
   }
 
   /** The JSON body of the reply: what a human reading Alertmanager's log needs to fix the sender. */

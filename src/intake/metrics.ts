@@ -30,7 +30,7 @@ export class IntakeMetrics {
 
   readonly rejects = new Counter({
     name: 'medic_intake_rejects_total',
-    help: 'Requests refused, by reason (unauthorized, invalid-json, invalid-payload, payload-too-large, unsupported-media-type, not-found, temporal-unavailable)',
+    help: 'Requests refused, by reason (unauthorized, invalid-json, invalid-payload, payload-too-large, unsupported-media-type, not-found, temporal-unavailable, deadline-exceeded: Temporal did not record every signal within the request deadline, 503 and the sender retries)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
@@ -46,7 +46,7 @@ export class IntakeMetrics {
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     for (const result of ['opened', 'deduplicated']) this.incidents.inc({ result }, 0);
-    const reasons: RejectReason[] = ['unauthorized', 'invalid-json', 'invalid-payload', 'payload-too-large', 'unsupported-media-type', 'temporal-unavailable'];
+    const reasons: RejectReason[] = ['unauthorized', 'invalid-json', 'invalid-payload', 'payload-too-large', 'unsupported-media-type', 'temporal-unavailable', 'deadline-exceeded'];
     for (const reason of reasons) this.rejects.inc({ reason }, 0);
     for (const source of SIGNAL_SOURCES.filter((s) => s !== 'cli')) {
       for (const status of ['firing', 'resolved']) {

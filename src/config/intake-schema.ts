@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { durationMs } from './duration-schema.js';
+
+/** Shortest deadline accepted: below this, a healthy Temporal could not record one group in time. */
+export const MIN_REQUEST_DEADLINE_MS = 100;
+/** Longest: a sender that waits less would give up first, and its retry could be taken for a repeat. */
+export const MAX_REQUEST_DEADLINE_MS = 120_000;
+
+/**
+ * Settings of `medic intake` that belong with the routes rather than on its command line.
+ * Defaults are the safe ones; the section can be left out.
+ */
+export const IntakeSchema = z
+  .object({
+    /**
+     * How long one request may take, from its arrival to its answer. A request whose signals are
+     * not all recorded by then answers 503, is not counted as answered, and its retry carries the
+     * same signal ids. Keep it well under the sender's timeout (Alertmanager gives a webhook at
+     * least 10 s): an answer the sender stopped waiting for is what records an alert twice.
+     */
+    requestDeadline: durationMs
+      .pipe(
+        z
+          .number()
+          .min(MIN_REQUEST_DEADLINE_MS, `must be at least ${MIN_REQUEST_DEADLINE_MS}ms`)
+          .max(MAX_REQUEST_DEADLINE_MS, 'must be at most 2 minutes: keep it well under the sender\'s timeout (Alertmanager: 10 s at least)'),
+      )
+      .prefault('10s'),
+  })
+  .strict()
+  .prefault({});
+
+export type IntakeConfig = z.infer<typeof IntakeSchema>;
