@@ -1,18 +1,62 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { incidentWorkflowId, timelineQuery } from '../../workflows/definitions.js';
+import type { Client } from '@temporalio/client';
+import { alertSignal, incidentWorkflowId, timelineQuery } from '../../workflows/definitions.js';
 import { reportChaos } from '../helpers/chaos-summary.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
-import { post, startTestIntake } from '../helpers/intake.js';
+import type { Deliverer } from '../../src/intake/accept-signals.js';
+import { metricValue, post, startTestIntake } from '../helpers/intake.js';
 import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
 
 // A sender that gives up waiting (Temporal was slow) and sends the same notification again: the
 // intake recorded the first one meanwhile, but its 202 reached nobody. The retry must be taken as
-// the same notification (same signal id, recorded once), not as a repeat of the alert.
+// the same notification (same signal id, recorded once), not as a repeat of the alert. The intake's
+// request deadline keeps this rare: a request that cannot be recorded in time answers 503 well
+// before the sender gives up, and its retry carries the same ids.
 
 after(closeTestTemporal);
 
 const ROUTES = 'defaultRoute:\n  playbook: diagnose-and-escalate\n  targetFromLabel: instance\n  params: { ackTimeout: 1 hour }\n';
+/** The intake's request deadline in the tests that reach it: short, so they stay short. */
+const DEADLINE_MS = 1_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An Alertmanager notification of one group, one alert per fingerprint. */
+function notification(fingerprints: string[], alertname: string) {
+  return {
+    version: '4', groupKey: `{}:{alertname="${alertname}"}`, status: 'firing', receiver: 'medic',
+    alerts: fingerprints.map((fp) => ({ status: 'firing', fingerprint: fp, labels: { alertname, instance: fp }, startsAt: '2026-01-01T00:00:00Z' })),
+  };
+}
+
+/** The signal ids in an incident's timeline, in order. */
+async function recordedIds(client: Client, fingerprint: string): Promise<string[]> {
+  const timeline = await client.workflow.getHandle(incidentWorkflowId(fingerprint)).query(timelineQuery);
+  return timeline.filter((e) => e.kind === 'signal').map((e) => String(e.data?.['signalId']));
+}
+
+/** How many 'alert' signals reached an incident, duplicates included (its history, not its timeline). */
+async function alertDeliveries(client: Client, fingerprint: string): Promise<number> {
+  const history = await client.workflow.getHandle(incidentWorkflowId(fingerprint)).fetchHistory();
+  return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === alertSignal.name).length;
+}
+
+/** A deliverer that, while `slow.ms` is set, waits that long before handing a signal to Temporal (Temporal under load). */
+function slowedDeliverer(slow: { ms: number; phase: string }, calls: { id: string; phase: string; at: number }[], landed: Promise<unknown>[]) {
+  return (real: Deliverer): Deliverer => ({
+    firing: (signal, route) => {
+      calls.push({ id: signal.id, phase: slow.phase, at: Date.now() });
+      const delivery = (async () => {
+        if (slow.ms > 0) await sleep(slow.ms);
+        return real.firing(signal, route);
+      })();
+      landed.push(delivery.catch(() => undefined));
+      return delivery;
+    },
+    resolved: (signal) => real.resolved(signal),
+  });
+}
 
 describe('a sender that times out', () => {
   it('retries a notification whose 202 it never saw: the alert is recorded once', async (t) => {
@@ -54,6 +98,109 @@ describe('a sender that times out', () => {
         const signals = (await handle.query(timelineQuery)).filter((e) => e.kind === 'signal');
         assert.deepEqual(signals.map((e) => e.data?.['signalId']), [results[0]?.signalId], 'one notification, recorded once, under the id the retry was answered with');
         reportChaos({ test: 'sender timed out and retried', faultsInjected: 1, faultsSurvived: 1, alertsAccepted: 1, alertsRecorded: signals.length });
+      });
+    } finally {
+      await intake.close();
+      await client.workflow.getHandle(incidentWorkflowId(name)).terminate('test finished').catch(() => undefined);
+    }
+  });
+  it('gets a 503 when Temporal cannot record the request within the deadline; the retry carries the same signal ids and every alert is recorded once', async (t) => {
+    const name = uniqueName(t.name);
+    const { client } = await testTemporal();
+    // More alerts than the intake delivers at once (8), so some are still waiting when the deadline fires.
+    const fingerprints = Array.from({ length: 10 }, (_, i) => `${name}-${i}`);
+    const body = notification(fingerprints, 'SlowTemporal');
+    const slow = { ms: 4 * DEADLINE_MS, phase: 'first' };
+    const calls: { id: string; phase: string; at: number }[] = [];
+    const landed: Promise<unknown>[] = [];
+    const intake = await startTestIntake({
+      client,
+      taskQueue: name,
+      configYaml: `${ROUTES}intake:\n  requestDeadline: ${DEADLINE_MS}ms\n`,
+      wrap: slowedDeliverer(slow, calls, landed),
+    });
+    try {
+      assert.equal(intake.requestDeadlineMs, DEADLINE_MS);
+      await withWorker(name, new FakeFleet().activities, async () => {
+        const url = `${intake.url}/v1/signals/alertmanager`;
+        const sent = Date.now();
+        const first = await post(url, body);
+        const answeredAfter = Date.now() - sent;
+        assert.equal(first.status, 503, `the slow request is refused at its deadline: ${JSON.stringify(first.body)}`);
+        assert.equal(first.body['error'], 'deadline-exceeded');
+        assert.match(String(first.body['message']), /request deadline of 1 s.*0 of 10 recorded, 8 still in flight, 2 not started.*same signal ids/);
+        assert.equal(first.headers.get('retry-after'), '5');
+        assert.ok(answeredAfter < slow.ms, `answered at the deadline (${answeredAfter} ms), not after Temporal (${slow.ms} ms)`);
+        const firstIds = calls.map((c) => c.id);
+        assert.equal(firstIds.length, 8, 'the deliveries in flight when the deadline fired');
+
+        // Alertmanager retries at once, while the first request's deliveries are still in flight.
+        slow.ms = 0;
+        slow.phase = 'retry';
+        const retry = await post(url, body);
+        assert.equal(retry.status, 202, JSON.stringify(retry.body));
+        const retryIds = (retry.body['results'] as { signalId: string }[]).map((r) => r.signalId);
+        assert.equal(retryIds.length, 10);
+        assert.ok(retryIds.every((id) => id.endsWith('#1')), `the 503 was not counted: every id is still notification 1: ${retryIds.join(', ')}`);
+        assert.deepEqual(firstIds.filter((id) => !retryIds.includes(id)), [], 'the retry carries the ids of the deliveries in flight');
+
+        // Let the first request's late deliveries land: the incidents must drop them as duplicates.
+        await Promise.all(landed);
+        assert.equal(calls.filter((c) => c.phase === 'first').length, 8, 'no delivery of the first request started after its deadline');
+        // The history proves the late deliveries did land (two 'alert' signals where the first
+        // request's delivery was in flight); the timeline proves the incident kept one of each.
+        const perAlert = retryIds.map((id) => calls.filter((c) => c.id === id).length);
+        assert.deepEqual([...perAlert].sort(), [1, 1, 2, 2, 2, 2, 2, 2, 2, 2], 'eight alerts were delivered twice (late original and retry), two once');
+        for (const [i, fp] of fingerprints.entries()) {
+          const deliveries = calls.filter((c) => c.id === retryIds[i]).length;
+          await eventually(`incident ${fp} to receive ${deliveries} deliveries`, async () => ((await alertDeliveries(client, fp)) >= deliveries ? true : undefined));
+          assert.deepEqual(await recordedIds(client, fp), [retryIds[i]], `incident ${fp} recorded its alert exactly once (${deliveries} deliveries)`);
+        }
+        const metrics = await (await fetch(`${intake.url}/metrics`)).text();
+        assert.equal(metricValue(metrics, 'medic_intake_rejects_total', { reason: 'deadline-exceeded' }), 1);
+
+        // The 202 was counted once: the next notification of the same alerts is a repeat (#2).
+        const repeat = await post(url, body);
+        assert.equal(repeat.status, 202);
+        const repeatIds = (repeat.body['results'] as { signalId: string }[]).map((r) => r.signalId);
+        assert.deepEqual(repeatIds, retryIds.map((id) => id.replace(/#1$/, '#2')));
+        assert.deepEqual(await recordedIds(client, fingerprints[0] as string), [retryIds[0], repeatIds[0]]);
+        reportChaos({ test: 'request past the intake deadline: 503, retried', faultsInjected: 1, faultsSurvived: 1, alertsAccepted: retryIds.length, alertsRecorded: retryIds.length });
+      });
+    } finally {
+      await intake.close();
+      await Promise.all(fingerprints.map((fp) => client.workflow.getHandle(incidentWorkflowId(fp)).terminate('test finished').catch(() => undefined)));
+    }
+  });
+
+  it('counts a request and its retry answered 202 together as one notification: the next one is numbered 2, not 3', async (t) => {
+    const name = uniqueName(t.name);
+    const { client } = await testTemporal();
+    const body = notification([name], 'SlowTemporal');
+    const slow = { ms: 1_500, phase: 'original' };
+    const calls: { id: string; phase: string; at: number }[] = [];
+    const intake = await startTestIntake({ client, taskQueue: name, configYaml: ROUTES, wrap: slowedDeliverer(slow, calls, []) });
+    try {
+      await withWorker(name, new FakeFleet().activities, async () => {
+        const url = `${intake.url}/v1/signals/alertmanager`;
+        // A is slow; B (the same bytes: a retry on another connection, or the second Alertmanager
+        // of an HA pair) arrives while A is in flight, is fast, and is answered first. Both wait.
+        const a = post(url, body);
+        await eventually('the first request to reach the deliverer', async () => (calls.length > 0 ? true : undefined));
+        slow.ms = 0;
+        slow.phase = 'retry';
+        const b = await post(url, body);
+        const aAnswer = await a;
+        assert.deepEqual([aAnswer.status, b.status], [202, 202]);
+        const idOf = (answer: typeof b) => (answer.body['results'] as { signalId: string }[])[0]?.signalId;
+        assert.equal(idOf(aAnswer), idOf(b), 'numbered before either was answered: the same notification');
+        assert.match(idOf(b) ?? '', /#1$/);
+
+        const next = await post(url, body);
+        assert.equal(next.status, 202);
+        assert.match(idOf(next) ?? '', /#2$/, 'two 202s for one notification count once');
+        assert.deepEqual(await recordedIds(client, name), [idOf(b), idOf(next)]);
+        reportChaos({ test: 'request and its retry both answered 202', faultsInjected: 1, faultsSurvived: 1, alertsAccepted: 2, alertsRecorded: 2 });
       });
     } finally {
       await intake.close();
