@@ -1,41 +1,23 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { deliverSignal } from '../../src/incidents/open-incident.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { createMedicWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { stateQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { testRoute, testSignal } from '../helpers/incidents.js';
-import { freePort, PROJECT_ROOT } from '../helpers/processes.js';
+import { freePort } from '../helpers/processes.js';
 import { eventually, uniqueName } from '../helpers/temporal.js';
+import { launchChromium, pageText, SCREENSHOTS } from '../helpers/web-ui-page.js';
 
 // The Temporal Web UI, in Debian's Chromium: what an on-call engineer sees of an incident.
 
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-const SCREENSHOTS = join(PROJECT_ROOT, 'test-results', 'screenshots');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-
-/** The page's visible text once it matches `pattern` (the UI renders asynchronously); bounded. */
-async function pageText(page: Page, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // The UI renders user markdown (summary, details) inside sandboxed iframes: read every frame.
-    const texts = await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
-    const text = texts.join('\n');
-    if (pattern.test(text)) return text;
-    if (Date.now() > deadline) {
-      await page.screenshot({ path: join(SCREENSHOTS, 'failure.png'), fullPage: true });
-      throw new Error(`the page never showed ${pattern} (screenshot: test-results/screenshots/failure.png)`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 let server: TestWorkflowEnvironment | undefined;
 let browser: Browser | undefined;
@@ -51,8 +33,7 @@ describe('Temporal Web UI', () => {
     assert.ok(cliPath, 'the test runner provides the Temporal CLI path');
     uiPort = await freePort();
     server = await startDevServer({ cliPath, port: await freePort(), uiPort });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
   });
 
   it('shows an incident found by MedicService with its summary, current details and step summaries', async (t) => {

@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { reportChaos } from '../helpers/chaos-summary.js';
-import { freePort, PROJECT_ROOT, runMedic, startMedic, type LongRunning } from '../helpers/processes.js';
+import { freePort, runMedic, startMedic, type LongRunning } from '../helpers/processes.js';
+import { launchChromium, pageText, SCREENSHOTS } from '../helpers/web-ui-page.js';
 
 // `medic dev` with MEDIC_ENCRYPTION_KEY: Temporal stores ciphertext, and the Web UI, pointed by
 // medic dev at its own codec endpoint, shows the incident decrypted in the browser (Debian's
 // Chromium): the summary and the input. The UI's own API still serves ciphertext.
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-const SCREENSHOTS = join(PROJECT_ROOT, 'test-results', 'screenshots');
 const dir = mkdtempSync(join(tmpdir(), 'medic-ui-codec-'));
 let dev: LongRunning | undefined;
 let browser: Browser | undefined;
@@ -22,21 +21,6 @@ after(async () => {
   await dev?.stop(30_000);
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The page's visible text (every frame) once it matches `pattern`; bounded. */
-async function pageText(page: Page, pattern: RegExp, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const texts = await Promise.all(page.frames().map((f) => f.locator('body').innerText().catch(() => '')));
-    const text = texts.join('\n');
-    if (pattern.test(text)) return text;
-    if (Date.now() > deadline) {
-      await page.screenshot({ path: join(SCREENSHOTS, 'ui-codec-failure.png'), fullPage: true });
-      throw new Error(`the page never showed ${pattern} (screenshot: test-results/screenshots/ui-codec-failure.png):\n${text.slice(0, 2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('Web UI with encrypted payloads', () => {
   it('medic dev gives the Web UI its codec endpoint, and the UI shows an encrypted incident decrypted', async () => {
@@ -68,17 +52,17 @@ describe('Web UI with encrypted payloads', () => {
     const api = await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/workflows/${incidentId}/history`)).text();
     assert.ok(!api.includes(marker) && !Buffer.from(api).includes(Buffer.from(marker).toString('base64').slice(0, 12)), 'the UI API serves no plaintext');
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await launchChromium();
+    const failureScreenshot = 'ui-codec-failure.png';
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const decodeCalls: string[] = [];
     page.on('request', (r) => {
       if (r.url().startsWith(`http://127.0.0.1:${codecPort}/`)) decodeCalls.push(r.url());
     });
     await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows/${incidentId}`);
-    await pageText(page, new RegExp(marker), 45_000); // the input, decrypted
+    await pageText(page, new RegExp(marker), { timeoutMs: 45_000, failureScreenshot }); // the input, decrypted
     await page.getByText('User Metadata', { exact: true }).click();
-    const text = await pageText(page, new RegExp(`VaultSealed on ${service} \\(critical\\)`), 30_000); // the summary, decrypted
+    const text = await pageText(page, new RegExp(`VaultSealed on ${service} \\(critical\\)`), { failureScreenshot }); // the summary, decrypted
     assert.ok(!/binary\/encrypted/.test(text), 'no payload is left encrypted on the page');
     assert.ok(decodeCalls.some((u) => new URL(u).pathname === '/decode'), 'the browser decrypted through the codec endpoint');
     await page.screenshot({ path: join(SCREENSHOTS, 'incident-decrypted.png'), fullPage: true });
