@@ -29,8 +29,24 @@ export async function deliverSignal(
   route: RoutedSignal,
   options: { taskQueue: string },
 ): Promise<Delivery> {
-  const incidentId = incidentWorkflowId(signal.fingerprint);
   if (signal.status === 'resolved') return deliverResolved(client, signal);
+  const { incidentId, signaledRunId, openedBy } = await openOrJoinIncident(client, signal, route, options);
+  return { kind: 'incident', incidentId, opened: await startedBy(client, incidentId, signaledRunId, openedBy) };
+}
+
+/**
+ * The signalWithStart of a firing signal, alone: opens the incident for its fingerprint or joins
+ * the open one, and resolves once Temporal has recorded the signal. `openedBy` is the token left in
+ * the memo of the run this call would start. Use deliverSignal; this is for measuring the call on
+ * its own (bench/signal-only-deliverer.ts).
+ */
+export async function openOrJoinIncident(
+  client: Client,
+  signal: Signal,
+  route: RoutedSignal,
+  options: { taskQueue: string },
+): Promise<{ incidentId: string; signaledRunId: string; openedBy: string }> {
+  const incidentId = incidentWorkflowId(signal.fingerprint);
   const input: IncidentInput = {
     fingerprint: signal.fingerprint,
     playbook: route.playbook,
@@ -60,7 +76,7 @@ export async function deliverSignal(
       ...(signal.summary !== undefined ? [`**Summary:** ${signal.summary}`] : []),
     ].join('\n'),
   });
-  return { kind: 'incident', incidentId, opened: await startedBy(client, incidentId, handle.signaledRunId, openedBy) };
+  return { incidentId, signaledRunId: handle.signaledRunId, openedBy };
 }
 
 /** Memo key naming the signal (and delivery) that opened an incident. */
