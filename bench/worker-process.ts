@@ -2,13 +2,13 @@
 // so its RSS is its own and the load generator's CPU is not in its event loop. Activities are the
 // no-op bench activities; their timings go back to the bench over IPC.
 import { readFileSync } from 'node:fs';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createLogger } from '../src/logging/logger.js';
 import { createMedicWorker } from '../src/worker/create-worker.js';
 import { installSdkRuntime } from '../src/worker/sdk-runtime.js';
 import { TimingSender } from './activity-timings.js';
 import { createBenchActivities } from './bench-activities.js';
-import { isDefaultTuning, tuningOptions, type WorkerTuning } from './worker-tuning.js';
+import { tuningOptions, type WorkerTuning } from './worker-tuning.js';
 
 export interface WorkerChildArgs {
   kind: 'medic' | 'bare';
@@ -21,16 +21,6 @@ export interface WorkerChildArgs {
   logLevel: string;
 }
 
-/**
- * The medic worker must be exactly what `medic worker` builds (createMedicWorker: its activities,
- * guard activities, bundle and options), and that factory takes no worker tuning. So a tuned run
- * lays the tuning over the options the factory passes to Worker.create, in this process only.
- */
-function applyTuningToWorkerCreate(tuning: WorkerTuning): void {
-  const create = Worker.create.bind(Worker);
-  Worker.create = (options) => create({ ...options, ...tuningOptions(tuning) });
-}
-
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as WorkerChildArgs;
   const logger = createLogger({ level: args.logLevel, name: `bench-worker-${args.kind}` });
@@ -39,13 +29,16 @@ async function main(): Promise<void> {
   const activities = createBenchActivities((workflowId, activity, startMs, endMs) => sender.record({ workflowId, activity, startMs, endMs }));
   const connection = await NativeConnection.connect({ address: args.address });
   const workflowBundle = { code: readFileSync(args.bundlePath, 'utf8'), sourceMap: '' };
-  const common = { connection, namespace: args.namespace, taskQueue: args.taskQueue, activities, workflowBundle };
-  if (args.kind === 'medic' && !isDefaultTuning(args.tuning)) applyTuningToWorkerCreate(args.tuning);
-  const worker =
-    args.kind === 'medic'
-      ? await createMedicWorker(common)
-      : // The floor's worker: the same options medic's factory sets (src/worker/create-worker.ts).
-        await Worker.create({ ...common, shutdownGraceTime: '20 seconds', maxHeartbeatThrottleInterval: '1 second', ...tuningOptions(args.tuning) });
+  // Both are what `medic worker` builds, with the bench's tuning; the floor's worker differs only
+  // by its bundle (the bare workflow, which never calls the guard activities the factory adds).
+  const worker = await createMedicWorker({
+    connection,
+    namespace: args.namespace,
+    taskQueue: args.taskQueue,
+    activities,
+    workflowBundle,
+    tuning: tuningOptions(args.tuning),
+  });
   const stop = () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
   };

@@ -1,4 +1,4 @@
-import type { WorkerOptions } from '@temporalio/worker';
+import type { MedicWorkerTuning } from '../src/worker/create-worker.js';
 
 /**
  * The worker settings a bench run may change (see TUNING.md). Anything left out keeps the value
@@ -25,12 +25,8 @@ export const TUNING_KEYS = [
   'stickyQueueScheduleToStartTimeoutMs',
 ] as const satisfies readonly (keyof WorkerTuning)[];
 
-export function isDefaultTuning(tuning: WorkerTuning): boolean {
-  return TUNING_KEYS.every((k) => tuning[k] === undefined);
-}
-
-/** WorkerOptions for a tuning; only the fields it sets. */
-export function tuningOptions(tuning: WorkerTuning): Partial<WorkerOptions> {
+/** createMedicWorker's `tuning` for a bench tuning; only the fields it sets. */
+export function tuningOptions(tuning: WorkerTuning): MedicWorkerTuning {
   return {
     ...(tuning.maxCachedWorkflows !== undefined && { maxCachedWorkflows: tuning.maxCachedWorkflows }),
     ...(tuning.maxConcurrentWorkflowTaskExecutions !== undefined && { maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions }),

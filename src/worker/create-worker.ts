@@ -1,12 +1,28 @@
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicActivities } from '../../activities/contract.js';
 import { createGuardActivities, type GuardConfigView } from '../../activities/guards/guard-activities.js';
 import { GuardsSchema } from '../config/guards-schema.js';
 
 /** The workflow bundle's entry: the incident workflow and, through it, every playbook. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+/**
+ * Worker settings that size the worker to its machine (slots, cache, pollers), as the SDK names
+ * them. Leave them out to keep the SDK's defaults, as `medic worker` does; the bench tries other
+ * values (bench/TUNING.md). Nothing here changes what medic does, only how much at once.
+ */
+export type MedicWorkerTuning = Pick<
+  WorkerOptions,
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxConcurrentLocalActivityExecutions'
+  | 'maxCachedWorkflows'
+  | 'workflowTaskPollerBehavior'
+  | 'activityTaskPollerBehavior'
+  | 'stickyQueueScheduleToStartTimeout'
+>;
 
 export interface MedicWorkerOptions {
   connection: NativeConnection;
@@ -19,10 +35,13 @@ export interface MedicWorkerOptions {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Payload encryption (medicDataConverter); a prebuilt bundle must be built with its failureConverterPath. */
   dataConverter?: DataConverter;
+  /** Slots, cache and pollers; without it: the SDK's defaults. */
+  tuning?: MedicWorkerTuning;
 }
 
 export async function createMedicWorker(options: MedicWorkerOptions): Promise<Worker> {
   return Worker.create({
+    ...options.tuning,
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
