@@ -1,8 +1,17 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { guardStateQuery, guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
+import { guardStateQuery, guardWorkflowId, rejoinedUpdate, setPausedUpdate } from '../../workflows/guards/definitions.js';
+import { isolatedMembers } from '../../workflows/guards/guard-state.js';
 import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliEnv } from './context.js';
+
+/** A query the guard does not answer usually means no worker polls its task queue. */
+function unanswered(taskQueue: string, err: Error): CliError {
+  return new CliError(
+    `the guard workflow on task queue ${taskQueue} did not answer (${err.message}). It answers through a medic worker: is \`medic worker\` running on this task queue?`,
+    EXIT.unavailable,
+  );
+}
 
 async function setPaused(client: Client, taskQueue: string, paused: boolean, by: string, reason: string) {
   return client.workflow.executeUpdateWithStart(setPausedUpdate, {
@@ -61,14 +70,51 @@ export function registerGuardCommands(program: Command): void {
           const waiting = (Object.hasOwn(state.waiters, target) ? (state.waiters[target] ?? []) : []).map((w) => `${w.incidentId} (${w.policy})`).join(', ');
           console.log(`target ${target}: ${holder}${waiting ? `; waiting: ${waiting}` : ''}`);
         }
-        for (const [pool, members] of Object.entries(state.isolated)) console.log(`pool ${pool}: out of rotation: ${Object.keys(members).join(', ')}`);
+        for (const [pool, members] of Object.entries(state.isolated)) {
+          console.log(`pool ${pool}: out of rotation: ${Object.keys(members).join(', ')} (put back by hand? \`medic rejoined <member>\`)`);
+        }
         for (const [target, times] of Object.entries(state.restarts)) console.log(`target ${target}: ${times.length} recent automated restart(s)`);
       } catch (err) {
         if ((err as Error).name === 'WorkflowNotFoundError') {
           console.log('no guard state yet: no incident has run on this task queue, and medic was never paused');
           return;
         }
-        throw err;
+        throw unanswered(env.MEDIC_TASK_QUEUE, err as Error);
+      } finally {
+        await client.connection.close();
+      }
+    });
+
+  program
+    .command('rejoined')
+    .description('tell the guards a pool member is back in rotation (you put it back by hand), so it no longer counts against its pool')
+    .argument('<member>', 'the target, as in the configuration')
+    .option('--pool <pool>', 'its pool (needed only if it is out in several)')
+    .requiredOption('--by <name>', 'who you are')
+    .requiredOption('--reason <text>', 'why')
+    .action(async (member: string, flags: { pool?: string; by: string; reason: string }) => {
+      for (const [flag, value] of [['--by', flags.by], ['--reason', flags.reason]] as const) {
+        if (value.trim() === '') throw new CliError(`rejoined: ${flag} must not be empty: the guard's history records who and why`, EXIT.usage);
+      }
+      const env = cliEnv();
+      const client = await cliClient(env);
+      try {
+        const guard = client.workflow.getHandle(guardWorkflowId(env.MEDIC_TASK_QUEUE));
+        const state = await guard.query(guardStateQuery).catch((err: Error) => {
+          if (err.name === 'WorkflowNotFoundError') throw new CliError(`no guard state yet on task queue ${env.MEDIC_TASK_QUEUE}: nothing is out of rotation`, EXIT.notFound);
+          throw unanswered(env.MEDIC_TASK_QUEUE, err);
+        });
+        const pools = flags.pool !== undefined ? [flags.pool] : Object.keys(state.isolated).filter((p) => isolatedMembers(state, p).includes(member));
+        if (pools.length === 0 || !isolatedMembers(state, pools[0] as string).includes(member)) {
+          throw new CliError(`${member} is not out of rotation${flags.pool ? ` in pool ${flags.pool}` : ''} as far as the guards know (see \`medic guards\`)`, EXIT.notFound);
+        }
+        if (pools.length > 1) throw new CliError(`${member} is out of rotation in pools ${pools.join(', ')}: say which with --pool`, EXIT.usage);
+        const pool = pools[0] as string;
+        const left = await guard.executeUpdate(rejoinedUpdate, { args: [{ pool, member, by: flags.by, reason: flags.reason }] });
+        console.log(`${member} counts as back in rotation in pool ${pool}; still out: ${left.length > 0 ? left.join(', ') : 'none'}`);
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        throw new CliError(`rejoined failed: ${(err as Error).message}`, EXIT.failure);
       } finally {
         await client.connection.close();
       }

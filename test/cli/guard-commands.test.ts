@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { approveUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
 import type { GuardState } from '../../workflows/guards/guard-state.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
+import { saveHistoryFixture } from '../helpers/fixtures.js';
 import { runMedic } from '../helpers/processes.js';
-import { closeTestTemporal, eventually, uniqueName, withWorker } from '../helpers/temporal.js';
+import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
+import { guardStateQuery, guardWorkflowId } from '../../workflows/guards/definitions.js';
 
 after(closeTestTemporal);
 
@@ -62,5 +65,43 @@ describe('medic pause, resume and guards', () => {
     assert.match(blank.stderr, /--by must not be empty/);
     const after = await runMedic(['guards'], env);
     assert.match(after.stdout, /no guard state yet/, 'nothing was started');
+  });
+
+  it('rejoined frees the pool slot of a member a human put back by hand, and refuses one that is not out', async (t) => {
+    const name = uniqueName(t.name);
+    const env = { TEMPORAL_ADDRESS: process.env['MEDIC_TEST_TEMPORAL_ADDRESS'] ?? '', MEDIC_TASK_QUEUE: name };
+    const fleet = new FakeFleet();
+    // No automated restart allowed: the incident isolates web-1, is refused the restart, escalates
+    // and leaves web-1 out of rotation for a human.
+    const guards = {
+      guards: GuardsSchema.parse({ pools: { web: { maxIsolated: 1 } }, restartBudget: { max: 0 } }),
+      targets: { 'web-1': { pool: 'web' }, 'web-2': { pool: 'web' } },
+    };
+    // The guard answers queries and updates through a worker, as in production.
+    await withWorker(
+      name,
+      fleet.activities,
+      async () => {
+        const incident = await openIncident(name, testSignal(name), testRoute({ target: 'web-1', params: { ackTimeout: '1 second', humanHold: '1 second' } }));
+        assert.equal((await incident.result()).outcome, 'escalated');
+        assert.ok(fleet.isolated.has('web-1'), 'left out of rotation');
+        const shown = await runMedic(['guards'], env);
+        assert.match(shown.stdout, /^pool web: out of rotation: web-1 \(put back by hand\? `medic rejoined <member>`\)$/m, shown.stderr);
+
+        const rejoined = await runMedic(['rejoined', 'web-1', '--by', 'sre-on-call', '--reason', 'restarted by hand, back in haproxy'], env);
+        assert.equal(rejoined.code, 0, rejoined.stderr);
+        assert.match(rejoined.stdout, /^web-1 counts as back in rotation in pool web; still out: none$/m);
+        const { client } = await testTemporal();
+        assert.deepEqual((await client.workflow.getHandle(guardWorkflowId(name)).query(guardStateQuery)).isolated, {});
+
+        const again = await runMedic(['rejoined', 'web-1', '--by', 'sre-on-call', '--reason', 'twice'], env);
+        assert.equal(again.code, 4);
+        assert.match(again.stderr, /web-1 is not out of rotation as far as the guards know/);
+        const blank = await runMedic(['rejoined', 'web-1', '--by', 'sre-on-call', '--reason', ' '], env);
+        assert.equal(blank.code, 2);
+        await saveHistoryFixture('guard-workflow-member-rejoined', client.workflow.getHandle(guardWorkflowId(name)));
+      },
+      { guards },
+    );
   });
 });

@@ -31,6 +31,16 @@ export const guardRequestSignal = defineSignal<[GuardRequest]>('guardRequest');
 export const setPausedUpdate = defineUpdate<GuardState['paused'], [PauseRequest]>('setPaused');
 export const guardStateQuery = defineQuery<GuardState>('guardState');
 
+/** A human put a pool member back in rotation by hand: it no longer counts against its pool. */
+export interface RejoinedRequest {
+  pool: string;
+  member: string;
+  by: string;
+  reason: string;
+}
+/** Answers the members of the pool still out of rotation. */
+export const rejoinedUpdate = defineUpdate<string[], [RejoinedRequest]>('rejoined');
+
 // Sent by the guard to incidents.
 export const guardReplySignal = defineSignal<[GuardReply]>('guardReply');
 export const targetGrantedSignal = defineSignal<[{ target: string }]>('targetGranted');

@@ -99,6 +99,11 @@ export function requestIsolation(state: GuardState, req: IsolationRequest): Isol
   return { allowed: true };
 }
 
+/** Members of a pool out of rotation, sorted. */
+export function isolatedMembers(state: GuardState, pool: string): string[] {
+  return Object.keys(own(state.isolated, pool) ?? {}).sort();
+}
+
 export function releaseIsolation(state: GuardState, pool: string, member: string): void {
   const members = own(state.isolated, pool);
   if (members === undefined) return;

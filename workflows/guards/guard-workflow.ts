@@ -13,6 +13,7 @@ import {
   guardStateQuery,
   holderFinishedSignal,
   pausedSignal,
+  rejoinedUpdate,
   setPausedUpdate,
   targetGrantedSignal,
   type GuardRequest,
@@ -84,6 +85,23 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[]; re
       validator: ({ by, reason }) => {
         if (typeof by !== 'string' || by.trim() === '') throw new Error('"by" must name who is pausing or resuming');
         if (typeof reason !== 'string' || reason.trim() === '') throw new Error('"reason" must say why');
+      },
+    },
+  );
+  setHandler(
+    rejoinedUpdate,
+    ({ pool, member, by, reason }) => {
+      rules.releaseIsolation(state, pool, member);
+      log.info('pool member back in rotation by hand', { pool, member, by, reason });
+      return rules.isolatedMembers(state, pool);
+    },
+    {
+      validator: ({ pool, member, by, reason }) => {
+        if (typeof by !== 'string' || by.trim() === '') throw new Error('"by" must name who rejoined it');
+        if (typeof reason !== 'string' || reason.trim() === '') throw new Error('"reason" must say why');
+        if (!rules.isolatedMembers(state, pool).includes(member)) {
+          throw new Error(`${member} is not out of rotation in pool ${pool} as far as the guards know; nothing to release`);
+        }
       },
     },
   );
