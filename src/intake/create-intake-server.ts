@@ -23,6 +23,7 @@ import { IntakeError, toIntakeError } from './intake-error.js';
 import { IntakeMetrics } from './metrics.js';
 import { NotificationLedger } from './notification-ledger.js';
 import { RequestDeadline } from './request-deadline.js';
+import { sharedDeliveries } from './shared-deliveries.js';
 
 /** 1 MiB: a few hundred alerts with their labels. Larger groups: set `max_alerts` in Alertmanager. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -89,7 +90,9 @@ function answer(reply: FastifyReply, results: SignalResult[]): FastifyReply {
  * them, and answers 202 only once Temporal has recorded every one. Call `app.listen()` to serve.
  */
 export async function createIntakeServer(options: IntakeServerOptions): Promise<IntakeServer> {
-  const { config, deliverer, logger } = options;
+  const { config, logger } = options;
+  // A retry joins the deliveries of the request it retries instead of repeating them (see there).
+  const deliverer = sharedDeliveries(options.deliverer);
   const metrics = options.metrics ?? new IntakeMetrics();
   const ledger = options.ledger ?? new NotificationLedger();
   const now = options.now ?? (() => new Date());
