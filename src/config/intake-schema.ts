@@ -15,8 +15,9 @@ export const IntakeSchema = z
     /**
      * How long one request may take, from its arrival to its answer. A request whose signals are
      * not all recorded by then answers 503, is not counted as answered, and its retry carries the
-     * same signal ids. Keep it well under the sender's timeout (Alertmanager gives a webhook at
-     * least 10 s): an answer the sender stopped waiting for is what records an alert twice.
+     * same signal ids. Keep it well under the sender's timeout (Alertmanager gives a notification,
+     * retries included, at least 10 s): an answer the sender stopped waiting for is what records an
+     * alert twice. The default, 5 s, leaves Alertmanager's shortest budget room for a retry.
      */
     requestDeadline: durationMs
       .pipe(
@@ -25,7 +26,7 @@ export const IntakeSchema = z
           .min(MIN_REQUEST_DEADLINE_MS, `must be at least ${MIN_REQUEST_DEADLINE_MS}ms`)
           .max(MAX_REQUEST_DEADLINE_MS, 'must be at most 2 minutes: keep it well under the sender\'s timeout (Alertmanager: 10 s at least)'),
       )
-      .prefault('10s'),
+      .prefault('5s'),
   })
   .strict()
   .prefault({});
