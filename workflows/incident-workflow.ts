@@ -23,6 +23,7 @@ const DEFAULT_SETTLE: Duration = '2 minutes';
 
 const PATCH_RESOLUTION_ENDS_HOLD = 'resolution-ends-hold';
 const PATCH_SETTLE_AFTER_RECOVERY = 'settle-after-recovery';
+const PATCH_STOP_BEFORE_START = 'stop-before-playbook-starts';
 
 const asOutcome = (value: string): IncidentOutcome =>
   (['recovered', 'escalated', 'failed', 'aborted', 'resolved'] as const).find((o) => o === value) ?? 'resolved';
@@ -139,6 +140,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
   }
 
   async function runPlaybookOnce(playbook: Playbook): Promise<RunEnd> {
+    // An abort (or, for a playbook that stops on resolve, the resolution) that came while the
+    // incident was still taking its target had no playbook scope to cancel: honour it now.
+    const stopAlready = run.abortRequest !== undefined || (run.resolvedBy !== undefined && playbook.stopsOnResolve);
+    if (stopAlready && patched(PATCH_STOP_BEFORE_START)) {
+      timeline.add('note', `${run.abortRequest !== undefined ? 'aborted' : 'resolved'} before ${input.playbook} started: nothing was run`);
+      return 'stopped';
+    }
     run.setStatus('recovering');
     const ctx = createPlaybookContext({ input, incidentId: run.incidentId, stepEnv, compensations, gates, escalations });
     const scope = new CancellationScope();

@@ -53,6 +53,32 @@ describe('incident lifecycle', () => {
     });
   });
 
+  it('an abort or a resolution that arrives before the playbook starts stops it before any step', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    // Opened while no worker polls: the abort (and the resolution) are in the incident's very first
+    // workflow task, before it has taken its target or started the playbook.
+    // Short waits, so that a playbook started by mistake ends soon and the assertions say so.
+    const route = testRoute({ playbook: 'diagnose-and-escalate', params: { ackTimeout: '1 second', humanHold: '1 second' } });
+    const aborted = await openIncident(name, testSignal(`${name}-a`), route);
+    const aborting = act(aborted, abortUpdate, 'ops', 'false alarm');
+    const resolved = await openIncident(name, testSignal(`${name}-r`), route);
+    await resolved.signal(alertSignal, testSignal(`${name}-r`, { id: `${name}-r-resolved`, status: 'resolved' }));
+    await new Promise((r) => setTimeout(r, 500)); // the update reaches the server before the worker polls
+    const [abortedResult, resolvedResult] = await withWorker(name, fleet.activities, async () => {
+      await aborting;
+      const results = await Promise.all([aborted.result(), resolved.result()]);
+      await saveHistoryFixture('diagnose-and-escalate-aborted-before-start', aborted);
+      return results;
+    });
+    assert.equal(abortedResult.outcome, 'aborted');
+    assert.equal(resolvedResult.outcome, 'resolved');
+    assert.deepEqual(fleet.order, [], 'no step ran on either target');
+    for (const result of [abortedResult, resolvedResult]) {
+      assert.deepEqual(result.timeline.filter((e) => e.kind.startsWith('step-')), [], `${result.incidentId} recorded no step`);
+    }
+  });
+
   it('sets the Medic search attributes, the summary and current details the Web UI shows', async (t) => {
     const name = uniqueName(t.name);
     const fleet = new FakeFleet();
