@@ -9,6 +9,9 @@ import { startDevServer } from '../src/temporal/dev-server.js';
 import { resolveTemporalCli } from '../src/temporal/temporal-cli.js';
 import { formatSummary, readRows, SUMMARY_ENV } from './chaos-summary.js';
 
+/** Longest any one test (or suite) may take; the slowest, the alert storm, needs about 2 minutes. */
+const TEST_TIMEOUT_MS = 480_000;
+
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 function testFiles(dir: string): string[] {
@@ -32,7 +35,16 @@ async function main(): Promise<number> {
   try {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env['MEDIC_TEST_CONCURRENCY'] ?? '2'}`, ...files],
+      [
+        '--import',
+        'tsx',
+        '--test',
+        '--test-reporter=spec',
+        `--test-concurrency=${process.env['MEDIC_TEST_CONCURRENCY'] ?? '2'}`,
+        // A test that hangs fails, loudly, instead of holding the run until CI kills it.
+        `--test-timeout=${process.env['MEDIC_TEST_TIMEOUT_MS'] ?? String(TEST_TIMEOUT_MS)}`,
+        ...files,
+      ],
       {
         cwd: ROOT,
         stdio: 'inherit',
