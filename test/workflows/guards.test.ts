@@ -167,6 +167,16 @@ describe('guards', () => {
       await waitFor(running, 'the approval gate', (s) => s.pendingApproval !== undefined);
       const paused = await setPaused(name, true);
       assert.equal(paused?.by, 'ops-lead');
+      // `medic pause` answers once the running incidents have the notice in their history, so an
+      // approval sent right after it can never run a step ahead of the pause. In the guard's
+      // history: the notice was delivered before the update completed.
+      const { client } = await testTemporal();
+      const events = (await client.workflow.getHandle(guardWorkflowId(name)).fetchHistory()).events ?? [];
+      const noticeSent = events.find((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'guardPaused')?.eventId;
+      const delivered = events.findIndex((e) => String(e.externalWorkflowExecutionSignaledEventAttributes?.initiatedEventId ?? '') === String(noticeSent));
+      const answered = events.findIndex((e) => e.workflowExecutionUpdateCompletedEventAttributes != null);
+      assert.ok(noticeSent != null && delivered >= 0, 'the running incident was sent the pause notice');
+      assert.ok(delivered < answered, `the notice was delivered (event ${delivered}) before pause answered (event ${answered})`);
       await act(running, approveUpdate, 'kim', 'go');
       await eventually('the running incident to hold before restarting', async () =>
         (await running.query(timelineQuery)).some((e) => e.message === 'held before restart: medic is paused (medic resume lifts it)') ? true : undefined,
@@ -182,8 +192,11 @@ describe('guards', () => {
       await setPaused(name, false);
       assert.equal((await running.result()).outcome, 'recovered');
       assert.equal((await fresh.result()).outcome, 'recovered');
+      // Recorded before and after pause waited for the incidents to be told: both must replay.
       await saveHistoryFixture('http-service-outage-paused', running);
-      await saveHistoryFixture('guard-workflow-paused-and-resumed', (await testTemporal()).client.workflow.getHandle(guardWorkflowId(name)));
+      await saveHistoryFixture('http-service-outage-paused-told-first', running);
+      await saveHistoryFixture('guard-workflow-paused-and-resumed', client.workflow.getHandle(guardWorkflowId(name)));
+      await saveHistoryFixture('guard-workflow-paused-told-first', client.workflow.getHandle(guardWorkflowId(name)));
     });
   });
 

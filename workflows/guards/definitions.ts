@@ -22,9 +22,14 @@ export type GuardRequest =
   | { op: 'restart'; requestId: string; incidentId: string; target: string; max: number; windowMs: number };
 
 export type GuardResult = AcquireResult | IsolationResult | RestartResult;
+/** The kill switch as the guard saw it when it answered (absent in replies from older guards). */
+export interface PauseView {
+  paused?: GuardState['paused'];
+  pauseVersion?: number;
+}
 export interface GuardReply {
   requestId: string;
-  result: GuardResult;
+  result: GuardResult & PauseView;
 }
 
 export const guardRequestSignal = defineSignal<[GuardRequest]>('guardRequest');
@@ -45,4 +50,5 @@ export const rejoinedUpdate = defineUpdate<string[], [RejoinedRequest]>('rejoine
 export const guardReplySignal = defineSignal<[GuardReply]>('guardReply');
 export const targetGrantedSignal = defineSignal<[{ target: string }]>('targetGranted');
 export const holderFinishedSignal = defineSignal<[{ target: string; holder: string; outcome: string }]>('holderFinished');
-export const pausedSignal = defineSignal<[GuardState['paused']]>('guardPaused');
+/** The kill switch changed; the version is absent from older guards. */
+export const pausedSignal = defineSignal<[GuardState['paused'], number?]>('guardPaused');

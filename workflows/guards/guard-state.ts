@@ -18,6 +18,11 @@ export interface GuardState {
   /** target -> workflow times (ms) of the automated restarts still inside the budget window. */
   restarts: Record<string, number[]>;
   paused: { by: string; reason: string; at: string } | null;
+  /**
+   * Counts pauses and resumes, so that an incident hearing of them out of order (a reply and a
+   * pause notice can overtake each other) keeps the latest. Absent in state from before it existed.
+   */
+  pauseVersion?: number;
 }
 
 // Targets and pools are names from alert labels and configuration, and may be any string,

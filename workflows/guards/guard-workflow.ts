@@ -4,6 +4,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -27,6 +28,8 @@ import type { GuardState } from './guard-state.js';
 const MAX_HISTORY_EVENTS = 5_000;
 // Request ids remembered to drop a request delivered twice; far more than are ever in flight.
 const REMEMBERED_REQUESTS = 2_000;
+/** Patch id: pause and resume answer once every running incident has been told. */
+const PATCH_PAUSE_TELLS_FIRST = 'pause-tells-incidents-first';
 
 type Outgoing = { incidentId: string; send: (h: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void> };
 
@@ -47,8 +50,12 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[]; re
     if (seen.has(req.requestId)) return;
     seen.add(req.requestId);
     if (seen.size > REMEMBERED_REQUESTS) seen.delete(seen.values().next().value as string);
+    // Every answer says whether medic is paused now: it may overtake the pause notice.
     const reply = (result: GuardResult) =>
-      tell({ incidentId: req.incidentId, send: (h) => h.signal(guardReplySignal, { requestId: req.requestId, result }) });
+      tell({
+        incidentId: req.incidentId,
+        send: (h) => h.signal(guardReplySignal, { requestId: req.requestId, result: { ...result, paused: state.paused, pauseVersion: state.pauseVersion ?? 0 } }),
+      });
     switch (req.op) {
       case 'acquire':
         reply(rules.acquireTarget(state, req.target, req.incidentId, req.policy));
@@ -76,10 +83,27 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[]; re
   setHandler(guardRequestSignal, apply);
   setHandler(
     setPausedUpdate,
-    ({ paused, by, reason }) => {
+    async ({ paused, by, reason }) => {
       state.paused = paused ? { by, reason, at: new Date().toISOString() } : null;
-      for (const id of rules.activeIncidents(state)) tell({ incidentId: id, send: (h) => h.signal(pausedSignal, state.paused) });
-      return state.paused;
+      if (!patched(PATCH_PAUSE_TELLS_FIRST)) {
+        for (const id of rules.activeIncidents(state)) tell({ incidentId: id, send: (h) => h.signal(pausedSignal, state.paused) });
+        return state.paused;
+      }
+      // Answer `medic pause` only once every running incident has the notice in its history: from
+      // then on none of them starts a step that changes a target.
+      state.pauseVersion = (state.pauseVersion ?? 0) + 1;
+      const notice = state.paused;
+      const version = state.pauseVersion;
+      await Promise.all(
+        rules.activeIncidents(state).map(async (incidentId) => {
+          try {
+            await getExternalWorkflowHandle(incidentId).signal(pausedSignal, notice, version);
+          } catch (err) {
+            log.info('incident no longer running; not told', { incidentId, error: String(err) });
+          }
+        }),
+      );
+      return notice;
     },
     {
       validator: ({ by, reason }) => {

@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { GuardActivities } from '../../activities/guards/guard-activities.js';
-import type { GuardReply, GuardResult } from '../guards/definitions.js';
+import type { GuardReply, GuardResult, PauseView } from '../guards/definitions.js';
 import type { AcquireResult, GuardState, IsolationResult, RestartResult, TargetPolicy } from '../guards/guard-state.js';
 import type { Timeline } from './timeline.js';
 
@@ -8,6 +8,8 @@ import type { Timeline } from './timeline.js';
 export const PATCH_GUARDS = 'guards-v2';
 /** Patch id: a waiting incident checks now and then that the target's holder still runs. */
 const PATCH_CHECK_HOLDER = 'check-holder-while-waiting';
+/** Patch id: a pause heard while asking the blast radius or the budget holds the step too. */
+const PATCH_PAUSE_AFTER_ASK = 'pause-after-guard-answer';
 /** Failure type of a step the guards refused; the incident escalates instead, undoing nothing. */
 export const GUARD_REFUSED = 'GuardRefused';
 
@@ -25,6 +27,8 @@ export type TargetWait = { kind: 'granted' } | { kind: 'joined'; holder: string;
 export class IncidentGuards {
   readonly enabled: boolean;
   paused: GuardState['paused'] = null;
+  /** The latest pause version heard; older notices and answers are ignored (-1: none heard yet). */
+  private pauseVersion = -1;
   private granted = false;
   private sequence = 0;
   private readonly replies = new Map<string, GuardResult>();
@@ -46,6 +50,7 @@ export class IncidentGuards {
 
   onReply(reply: GuardReply): void {
     this.replies.set(reply.requestId, reply.result);
+    this.heardPause(reply.result);
   }
 
   /**
@@ -73,9 +78,31 @@ export class IncidentGuards {
     this.holderFinished = finished;
   }
 
-  onPaused(paused: GuardState['paused']): void {
+  /** A pause notice from the guard; `version` is absent from older guards (then always applied). */
+  onPaused(paused: GuardState['paused'], version?: number): void {
+    if (version !== undefined) {
+      if (version <= this.pauseVersion) return; // older than what an answer already told us
+      this.pauseVersion = version;
+    }
     this.paused = paused;
     this.timeline.add('note', paused ? `medic is paused by ${paused.by}: ${paused.reason}` : 'medic resumed', { actor: paused?.by ?? 'medic' });
+  }
+
+  /** An answer that says the kill switch changed, ahead of its notice. */
+  private heardPause(view: PauseView): void {
+    if (view.pauseVersion === undefined || view.pauseVersion <= this.pauseVersion) return;
+    if ((view.paused ?? null) === null && this.paused === null) {
+      this.pauseVersion = view.pauseVersion; // nothing changed for us: no note
+      return;
+    }
+    this.onPaused(view.paused ?? null, view.pauseVersion);
+  }
+
+  private async holdWhilePaused(activity: string): Promise<void> {
+    this.timeline.add('note', `held before ${activity}: medic is paused (medic resume lifts it)`);
+    this.onWaiting(true);
+    await condition(() => this.paused === null);
+    this.onWaiting(false);
   }
 
   /** One playbook per target: take the target, or wait for it, or ride along with its holder. */
@@ -84,7 +111,8 @@ export class IncidentGuards {
     const requestId = this.nextRequestId();
     await guards.guardSend({ op: 'acquire', requestId, incidentId: this.incidentId, target: this.target, policy });
     const answer = await this.answer<AcquireResult>(requestId);
-    this.paused = answer.paused;
+    // From a guard that sends versions, onReply has applied it already (unless a newer one came).
+    if ((answer as PauseView).pauseVersion === undefined) this.paused = answer.paused;
     if (answer.granted) {
       this.holding = true;
       return { kind: 'granted' };
@@ -128,12 +156,7 @@ export class IncidentGuards {
   /** Before a step: hold while paused; ask the blast radius and the restart budget. */
   async beforeStep(activity: string, compensating: boolean): Promise<void> {
     if (!this.enabled || compensating) return;
-    if (CHANGES_TARGET.has(activity) && this.paused !== null) {
-      this.timeline.add('note', `held before ${activity}: medic is paused (medic resume lifts it)`);
-      this.onWaiting(true);
-      await condition(() => this.paused === null);
-      this.onWaiting(false);
-    }
+    if (CHANGES_TARGET.has(activity) && this.paused !== null) await this.holdWhilePaused(activity);
     if (activity === 'isolate') {
       const requestId = this.nextRequestId();
       const asked = await guards.guardAskIsolation({ requestId, incidentId: this.incidentId, target: this.target });
@@ -154,6 +177,8 @@ export class IncidentGuards {
         );
       }
     }
+    // The pause may have come while the guard was being asked.
+    if (CHANGES_TARGET.has(activity) && this.paused !== null && patched(PATCH_PAUSE_AFTER_ASK)) await this.holdWhilePaused(activity);
   }
 
   /** After a step: a member back in rotation no longer counts against its pool. */

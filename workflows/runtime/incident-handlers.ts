@@ -63,8 +63,8 @@ export function registerGuardSignals(run: IncidentRun, guards: IncidentGuards): 
   setHandler(guardReplySignal, (reply) => guards.onReply(reply));
   setHandler(targetGrantedSignal, () => guards.onGranted());
   setHandler(holderFinishedSignal, (finished) => guards.onHolderFinished(finished));
-  setHandler(pausedSignal, (paused) => {
-    guards.onPaused(paused);
+  setHandler(pausedSignal, (paused, version) => {
+    guards.onPaused(paused, version);
     run.refreshDetails();
   });
 }
