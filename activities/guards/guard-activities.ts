@@ -10,6 +10,9 @@ export interface GuardConfigView {
   targets: Pick<MedicConfig['targets'], string>;
 }
 
+/** The longest wait between two checks of a target's holder, in units of guards.holderCheck. */
+const MAX_HOLDER_CHECK_FACTOR = 10;
+
 export interface GuardAsk {
   requestId: string;
   incidentId: string;
@@ -71,8 +74,10 @@ export function createGuardActivities(view: GuardConfigView) {
      * Whoever holds the target now: if it ended without giving it back (terminated by hand),
      * free the target for it. Answers when to check again (the worker's guards.holderCheck).
      */
-    async guardReapTarget(input: { requestId: string; target: string }): Promise<{ holder?: string; reaped: boolean; checkAgainMs: number }> {
-      const checkAgainMs = view.guards.holderCheck;
+    async guardReapTarget(input: { requestId: string; target: string; checks?: number }): Promise<{ holder?: string; reaped: boolean; checkAgainMs: number }> {
+      // Every check is a few events in the waiter's history, and a holder may be held for a human
+      // for a day: check less often the longer the wait (1, 2, 4, 8, then 10 x holderCheck).
+      const checkAgainMs = view.guards.holderCheck * Math.min(2 ** Math.min(input.checks ?? 0, 4), MAX_HOLDER_CHECK_FACTOR);
       const ctx = Context.current();
       const state = await ctx.client.workflow.getHandle(guardWorkflowId(ctx.info.taskQueue)).query(guardStateQuery);
       const holder = Object.hasOwn(state.holders, input.target) ? state.holders[input.target] : undefined;

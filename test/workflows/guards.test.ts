@@ -90,6 +90,11 @@ describe('guards', () => {
         await eventually('the second to wait', async () =>
           (await b.query(timelineQuery)).some((e) => e.message.startsWith(`waiting: ${a.workflowId} is running a playbook on db-2`)) ? true : undefined,
         );
+        // Terminated after the waiter's first look at the holder: only a later check can notice.
+        await eventually('the waiter to have checked the holder once', async () => {
+          const markers = ((await b.fetchHistory()).events ?? []).flatMap((e) => e.markerRecordedEventAttributes?.details?.['data']?.payloads ?? []);
+          return markers.some((p) => Buffer.from(p.data ?? new Uint8Array()).toString().includes('"activity_type":"guardReapTarget"')) ? true : undefined;
+        });
         await a.terminate('operator terminated it by hand');
         await waitFor(b, 'the second to run and escalate', (s) => s.awaitingAck);
         const notes = (await b.query(timelineQuery)).map((e) => e.message);

@@ -128,10 +128,10 @@ export class IncidentGuards {
     if (patched(PATCH_CHECK_HOLDER)) {
       // A holder that ended without giving the target back (terminated by hand) is released for
       // it, by whichever waiter notices first; the holder can change while this one waits.
-      let check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target });
-      while (!(await condition(settled, check.checkAgainMs))) {
-        check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target });
+      for (let checks = 0; ; checks++) {
+        const check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target, checks });
         if (check.reaped) this.timeline.add('note', `${check.holder ?? 'the holder'} ended without giving ${this.target} back: released it`);
+        if (await condition(settled, check.checkAgainMs)) break;
       }
     } else {
       await guards.guardReapHolder({ requestId: this.nextRequestId(), holder: answer.holder, target: this.target });
