@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { MedicConfig } from '../../src/config/config-schema.js';
 import { poolLimit, type GuardsConfig } from '../../src/config/guards-schema.js';
 import { guardRequestSignal, guardStateQuery, guardWorkflowId, type GuardRequest } from '../../workflows/guards/definitions.js';
+import { holderOf } from '../../workflows/guards/guard-state.js';
 
 /** What the guard activities know of the configuration: targets' pools and the limits. */
 export interface GuardConfigView {
@@ -80,7 +81,7 @@ export function createGuardActivities(view: GuardConfigView) {
       const checkAgainMs = view.guards.holderCheck * Math.min(2 ** Math.min(input.checks ?? 0, 4), MAX_HOLDER_CHECK_FACTOR);
       const ctx = Context.current();
       const state = await ctx.client.workflow.getHandle(guardWorkflowId(ctx.info.taskQueue)).query(guardStateQuery);
-      const holder = Object.hasOwn(state.holders, input.target) ? state.holders[input.target] : undefined;
+      const holder = holderOf(state, input.target);
       if (holder === undefined || (await isRunning(holder))) return { ...(holder !== undefined && { holder }), reaped: false, checkAgainMs };
       await send({ op: 'release', requestId: input.requestId, incidentId: holder, target: input.target, outcome: 'terminated' });
       ctx.log.warn('released a target whose holder ended without giving it back', { target: input.target, holder });

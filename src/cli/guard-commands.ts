@@ -1,7 +1,7 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { guardStateQuery, guardWorkflowId, rejoinedUpdate, setPausedUpdate } from '../../workflows/guards/definitions.js';
-import { isolatedMembers } from '../../workflows/guards/guard-state.js';
+import { isolatedMembers, waitersOf } from '../../workflows/guards/guard-state.js';
 import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliEnv } from './context.js';
 
@@ -11,6 +11,13 @@ function unanswered(taskQueue: string, err: Error): CliError {
     `the guard workflow on task queue ${taskQueue} did not answer (${err.message}). It answers through a medic worker: is \`medic worker\` running on this task queue?`,
     EXIT.unavailable,
   );
+}
+
+/** --by and --reason say who acted and why; blank ones are refused before anything is sent. */
+function requireWhoAndWhy(command: string, flags: { by: string; reason: string }, because: string): void {
+  for (const [flag, value] of [['--by', flags.by], ['--reason', flags.reason]] as const) {
+    if (value.trim() === '') throw new CliError(`${command}: ${flag} must not be empty: ${because}`, EXIT.usage);
+  }
 }
 
 async function setPaused(client: Client, taskQueue: string, paused: boolean, by: string, reason: string) {
@@ -36,9 +43,7 @@ export function registerGuardCommands(program: Command): void {
       .requiredOption('--by <name>', 'who you are (goes into every affected timeline)')
       .requiredOption('--reason <text>', 'why')
       .action(async (flags: { by: string; reason: string }) => {
-        for (const [flag, value] of [['--by', flags.by], ['--reason', flags.reason]] as const) {
-          if (value.trim() === '') throw new CliError(`${name}: ${flag} must not be empty: every affected timeline records who and why`, EXIT.usage);
-        }
+        requireWhoAndWhy(name, flags, 'every affected timeline records who and why');
         const env = cliEnv();
         const client = await cliClient(env);
         try {
@@ -67,7 +72,7 @@ export function registerGuardCommands(program: Command): void {
         }
         console.log(state.paused ? `PAUSED by ${state.paused.by} at ${state.paused.at}: ${state.paused.reason}` : 'running (not paused)');
         for (const [target, holder] of Object.entries(state.holders)) {
-          const waiting = (Object.hasOwn(state.waiters, target) ? (state.waiters[target] ?? []) : []).map((w) => `${w.incidentId} (${w.policy})`).join(', ');
+          const waiting = waitersOf(state, target).map((w) => `${w.incidentId} (${w.policy})`).join(', ');
           console.log(`target ${target}: ${holder}${waiting ? `; waiting: ${waiting}` : ''}`);
         }
         for (const [pool, members] of Object.entries(state.isolated)) {
@@ -93,9 +98,7 @@ export function registerGuardCommands(program: Command): void {
     .requiredOption('--by <name>', 'who you are')
     .requiredOption('--reason <text>', 'why')
     .action(async (member: string, flags: { pool?: string; by: string; reason: string }) => {
-      for (const [flag, value] of [['--by', flags.by], ['--reason', flags.reason]] as const) {
-        if (value.trim() === '') throw new CliError(`rejoined: ${flag} must not be empty: the guard's history records who and why`, EXIT.usage);
-      }
+      requireWhoAndWhy('rejoined', flags, "the guard's history records who and why");
       const env = cliEnv();
       const client = await cliClient(env);
       try {

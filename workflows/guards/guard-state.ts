@@ -104,6 +104,16 @@ export function requestIsolation(state: GuardState, req: IsolationRequest): Isol
   return { allowed: true };
 }
 
+/** The incident holding a target, if any. */
+export function holderOf(state: GuardState, target: string): string | undefined {
+  return own(state.holders, target);
+}
+
+/** Incidents waiting for or riding along on a target. */
+export function waitersOf(state: GuardState, target: string): Waiter[] {
+  return own(state.waiters, target) ?? [];
+}
+
 /** Members of a pool out of rotation, sorted. */
 export function isolatedMembers(state: GuardState, pool: string): string[] {
   return Object.keys(own(state.isolated, pool) ?? {}).sort();

@@ -45,6 +45,17 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[]; re
   const seen = new Set<string>(initial?.seen ?? []);
   const outbox: Outgoing[] = [];
   const tell = (outgoing: Outgoing) => outbox.push(outgoing);
+  // Send to incidents concurrently; an incident that already ended needs no answer.
+  const deliver = (messages: Outgoing[]) =>
+    Promise.all(
+      messages.map(async ({ incidentId, send }) => {
+        try {
+          await send(getExternalWorkflowHandle(incidentId));
+        } catch (err) {
+          log.info('incident no longer running; not told', { incidentId, error: String(err) });
+        }
+      }),
+    );
 
   const apply = (req: GuardRequest): void => {
     if (seen.has(req.requestId)) return;
@@ -94,15 +105,7 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[]; re
       state.pauseVersion = (state.pauseVersion ?? 0) + 1;
       const notice = state.paused;
       const version = state.pauseVersion;
-      await Promise.all(
-        rules.activeIncidents(state).map(async (incidentId) => {
-          try {
-            await getExternalWorkflowHandle(incidentId).signal(pausedSignal, notice, version);
-          } catch (err) {
-            log.info('incident no longer running; not told', { incidentId, error: String(err) });
-          }
-        }),
-      );
+      await deliver(rules.activeIncidents(state).map((incidentId) => ({ incidentId, send: (h) => h.signal(pausedSignal, notice, version) })));
       return notice;
     },
     {
@@ -132,17 +135,8 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[]; re
   setHandler(guardStateQuery, () => state);
 
   const timeToRenew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > renewAfterEvents;
-  // Answer everything that came in at once; an incident that already ended needs no answer.
-  const flush = () =>
-    Promise.all(
-      outbox.splice(0).map(async ({ incidentId, send }) => {
-        try {
-          await send(getExternalWorkflowHandle(incidentId));
-        } catch (err) {
-          log.info('incident no longer running; not told', { incidentId, error: String(err) });
-        }
-      }),
-    );
+  // Answer everything that came in at once.
+  const flush = () => deliver(outbox.splice(0));
   for (;;) {
     await condition(() => outbox.length > 0 || timeToRenew());
     if (outbox.length > 0) {
