@@ -150,7 +150,10 @@ export async function runScenario(n: number, scenario: Scenario, w: DemoWorld): 
     const request = { incidentId, env: medic.env, temporalAddress: medic.temporalAddress, answered };
     const approving = w.interactive ? approveInteractively(request, out) : approveAutomatically(request, out);
     const waitMs = w.interactive ? 11 * 60 * SECOND : 60 * SECOND;
-    const approvedSnapshot = await watch.until('was approved', (s) => s.closed || s.state?.pendingApproval === undefined, waitMs).finally(answeredResolve);
+    // Decided by the timeline alone: the state and the timeline are two queries, and a state read
+    // just after the approval beside a timeline read just before it looks like nobody approved.
+    const decided = (s: Snapshot) => s.closed || s.timeline.some((e) => e.kind === 'approved' || e.kind === 'approval-timed-out');
+    const approvedSnapshot = await watch.until('was approved', decided, waitMs).finally(answeredResolve);
     await approving;
     approvedBy = approvedSnapshot.timeline.find((e) => e.kind === 'approved')?.actor ?? null;
     if (approvedBy === null) {
