@@ -63,4 +63,3 @@ export const FailureType = {
   /** A notification endpoint answered 5xx or 429, or timed out; retryable. */
   DeliveryFailed: 'DeliveryFailed',
 } as const;
-export const NON_RETRYABLE_FAILURES: readonly string[] = [FailureType.UnknownTarget, FailureType.Misconfiguration];

@@ -1,33 +1,27 @@
-import type { Playbook } from '../workflows/runtime/playbook-api.js';
-import { RETRY } from '../workflows/runtime/retry-profiles.js';
-import { durationParam } from './params.js';
-
-const DEFAULT_ACK_TIMEOUT = '15 minutes';
+import { z } from 'zod';
+import { durationWithDefault } from '../src/config/duration-schema.js';
+import { definePlaybook } from '../workflows/runtime/playbook-api.js';
 
 /**
  * The safe default: changes nothing, gathers what evidence it can and hands over to a human.
  * The example configuration routes every alert without a better rule here.
  */
-export const diagnoseAndEscalate: Playbook = {
+export const diagnoseAndEscalate = definePlaybook({
   name: 'diagnose-and-escalate',
   description: 'Capture evidence, then notify a human. Never changes the target.',
+  params: z.object({
+    /** How long the escalation waits for `ack`. */
+    ackTimeout: durationWithDefault('15 minutes'),
+  }),
+  activities: ['diagnose', 'escalate'],
   stopsOnResolve: true,
 
   async run(pb) {
-    try {
-      await pb.step({
-        name: `diagnose ${pb.target}`,
-        activity: 'diagnose',
-        retry: RETRY.quick,
-        dryRunResult: { summary: 'dry run' },
-      });
-    } catch (err) {
-      // Missing evidence must never keep the page from going out.
-      pb.note(`no evidence captured: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    // Missing evidence must never keep the page from going out; an abort still stops here.
+    await pb.optional('capture evidence', () => pb.step(`diagnose ${pb.target}`, 'diagnose'));
     await pb.escalate(`${pb.alertname} on ${pb.service} needs a human (no automated recovery is configured)`, {
-      ackTimeout: durationParam(pb, 'ackTimeout', DEFAULT_ACK_TIMEOUT),
+      ackTimeout: pb.params.ackTimeout,
     });
     return 'escalated';
   },
-};
+});

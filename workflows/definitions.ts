@@ -54,6 +54,7 @@ export type TimelineKind =
   | 'compensation-started'
   | 'compensation-succeeded'
   | 'compensation-failed'
+  | 'compensation-skipped'
   | 'approval-requested'
   | 'approved'
   | 'approval-timed-out'
@@ -103,7 +104,10 @@ export interface IncidentState {
   runningStep?: string;
   pendingApproval?: string;
   awaitingAck: boolean;
+  /** Distinct signals taken (firing and resolved). */
   signals: number;
+  /** Repeats are counted, not listed: a fingerprint may fire thousands of times. */
+  repeats: { firing: number; resolved: number; lastFiring?: string };
 }
 
 export const alertSignal = defineSignal<[Signal]>('alert');

@@ -1,159 +1,247 @@
-import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time.js';
-import { CancellationScope, allHandlersFinished, condition, isCancellation, log, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { findPlaybook, type Playbook } from '../playbooks/index.js';
-import type { IncidentInput, IncidentOutcome, IncidentResult } from './definitions.js';
-import { CompensationStack } from './runtime/compensations.js';
-import { Escalations } from './runtime/escalations.js';
-import { HumanGates } from './runtime/human-gates.js';
+import type { Signal } from '../src/signals/signal-schema.js';
+import { formatDuration } from '../src/config/duration-schema.js';
+import type { IncidentInput, IncidentOutcome, IncidentResult, Params } from './definitions.js';
+import { CompensationStack, type CompensationSpec } from './runtime/compensations.js';
+import { parseRouteParams, type EngineParams } from './runtime/engine-params.js';
+import { Escalations, type EscalationsSnapshot } from './runtime/escalations.js';
+import { HumanGates, type GatesSnapshot } from './runtime/human-gates.js';
 import { registerGuardSignals, registerHumanActions, registerSignalHandlers } from './runtime/incident-handlers.js';
-import { GUARD_REFUSED, IncidentGuards } from './runtime/incident-guards.js';
+import { IncidentGuards, type GuardsSnapshot } from './runtime/incident-guards.js';
 import { incidentMetrics } from './runtime/incident-metrics.js';
 import { IncidentRun } from './runtime/incident-run.js';
+import { Journal, PLAYBOOK_CHANGED, type JournalEntry } from './runtime/journal.js';
+import type { HeldOutcome, Phase } from './runtime/lifecycle.js';
 import { createPlaybookContext } from './runtime/playbook-context.js';
 import { recoverySeconds } from './runtime/recovery-time.js';
-import { failureFacts, type StepEnv } from './runtime/step-runner.js';
-import { Timeline } from './runtime/timeline.js';
+import { SignalRecord, type SignalRecordSnapshot } from './runtime/signal-record.js';
+import { failureFacts, GUARD_REFUSED, type StepEnv } from './runtime/step-runner.js';
+import { noFacts, type TargetFacts } from './runtime/target-facts.js';
+import { Timeline, type TimelineSnapshot } from './runtime/timeline.js';
 import { MedicAlert, MedicFingerprint, MedicPlaybook, MedicService, MedicSeverity, MedicStatus } from './search-attributes.js';
 
-/** How long an escalated or failed incident stays open for a human to retry or abort it. */
-const DEFAULT_HUMAN_HOLD: Duration = '24 hours';
-/** How long a recovered incident stays open for its alert to clear (route param settleFor; 0 to close at once). */
-const DEFAULT_SETTLE: Duration = '2 minutes';
+/** Where the main loop of an incident is: what a run continued as new picks up. */
+type Stage = { at: 'target' } | { at: 'run' } | { at: 'hold'; held: HeldOutcome; until: number } | { at: 'settle'; until: number };
 
-const PATCH_RESOLUTION_ENDS_HOLD = 'resolution-ends-hold';
-const PATCH_SETTLE_AFTER_RECOVERY = 'settle-after-recovery';
-const PATCH_STOP_BEFORE_START = 'stop-before-playbook-starts';
+/** Everything an incident carries into its next run when it continues as new. */
+export interface ContinuedIncident {
+  stage: Stage;
+  phase: Phase;
+  timeline: TimelineSnapshot;
+  signals: SignalRecordSnapshot;
+  journal: JournalEntry[];
+  compensations: CompensationSpec[];
+  facts: TargetFacts;
+  guards: GuardsSnapshot;
+  gates: GatesSnapshot;
+  escalations: EscalationsSnapshot;
+  resolvedBy?: Signal;
+  resolvedWhileRunning: boolean;
+  /** How many runs came before this one. */
+  runs: number;
+}
 
-const asOutcome = (value: string): IncidentOutcome =>
-  (['recovered', 'escalated', 'failed', 'aborted', 'resolved'] as const).find((o) => o === value) ?? 'resolved';
-
-const durationOf = (value: unknown, fallback: Duration): Duration =>
-  typeof value === 'string' || typeof value === 'number' ? (value as Duration) : fallback;
-
-type RunEnd = 'recovered' | 'escalated' | 'failed' | 'stopped' | 'refused';
+type RunEnd = 'recovered' | 'escalated' | 'failed' | 'stopped' | 'refused' | 'changed' | 'parked';
 
 /**
- * One incident: the durable life of one alert fingerprint, from the first signal to an outcome.
- * Signals for the same fingerprint land here (deduplicated by signal id) while it is open.
+ * One incident: the durable life of one alert fingerprint, from the first signal to one outcome.
+ * Signals for the same fingerprint land here (deduplicated, repeats counted) while it is open.
+ * It continues as new at safe points before any Temporal limit, carrying all its state over.
  */
-export async function incidentWorkflow(input: IncidentInput): Promise<IncidentResult> {
-  const timeline = new Timeline();
-  const gates = new HumanGates(timeline);
-  const run = new IncidentRun(workflowInfo().workflowId, input, timeline, gates);
-  const compensations = new CompensationStack();
+export async function incidentWorkflow(input: IncidentInput, continued?: ContinuedIncident): Promise<IncidentResult> {
+  const timeline = new Timeline(continued?.timeline);
+  const gates = new HumanGates(timeline, continued?.gates);
+  const signals = new SignalRecord(continued?.signals);
+  const run = new IncidentRun(workflowInfo().workflowId, input, timeline, gates, signals);
+  if (continued !== undefined) {
+    run.phase = continued.phase;
+    if (continued.resolvedBy !== undefined) run.resolvedBy = continued.resolvedBy;
+    run.resolvedWhileRunning = continued.resolvedWhileRunning;
+  }
+  const compensations = new CompensationStack(continued?.compensations);
+  const journal = new Journal(continued?.journal);
   const metrics = incidentMetrics(input.playbook, input.dryRun);
-  gates.onChange = (waiting) => {
-    if (run.outcome !== undefined) return;
-    run.setStatus(waiting ? 'awaiting-human' : run.holding ? run.status : 'recovering');
-  };
-  const stepEnv: StepEnv = {
+  const playbook = findPlaybook(input.playbook);
+  const parsed = playbook === undefined ? undefined : parseRouteParams(playbook, input.params);
+  const engineParams: EngineParams = parsed?.ok === true ? parsed.engine : { humanHold: 24 * 3_600_000, settleFor: 0 };
+
+  const engineEnv: StepEnv = {
     incidentId: run.incidentId,
     target: input.target,
     params: input.params,
     dryRun: input.dryRun,
     timeline,
     metrics,
+    facts: continued?.facts ?? noFacts(),
     onRunning: (label) => run.setRunningStep(label),
   };
-  const escalations = new Escalations(stepEnv, input);
-  registerSignalHandlers(run);
+  const escalations = new Escalations(engineEnv, input, continued?.escalations);
+  registerSignalHandlers(run, playbook?.stopsOnResolve ?? true);
   registerHumanActions(run, escalations);
-
-  upsertSearchAttributes([
-    { key: MedicService, value: input.service },
-    { key: MedicAlert, value: input.alertname },
-    { key: MedicSeverity, value: input.severity },
-    { key: MedicPlaybook, value: input.playbook },
-    { key: MedicFingerprint, value: input.fingerprint },
-    { key: MedicStatus, value: run.status },
-  ]);
-  timeline.add('incident-opened', `${input.alertname} on ${input.service}: running ${input.playbook} on ${input.target}${input.dryRun ? ' (dry run)' : ''}`);
-  run.refreshDetails();
-
-  const guards = new IncidentGuards(run.incidentId, input.target, input.dryRun, timeline, (waiting) => {
-    if (run.outcome === undefined) run.setStatus(waiting ? 'awaiting-human' : 'recovering');
-  }, () => run.seenSignals.values().next().value ?? 'no-signal');
-  stepEnv.guards = guards;
+  const guards = new IncidentGuards(
+    run.incidentId,
+    input.target,
+    !input.dryRun,
+    timeline,
+    (holding) => run.apply(holding ? { type: 'human-needed', gate: 'pause' } : { type: 'human-answered' }),
+    () => signals.firstId ?? 'no-signal',
+    continued?.guards,
+  );
+  engineEnv.guards = guards;
   registerGuardSignals(run, guards);
 
-  const undoAll = (reason: string) => CancellationScope.nonCancellable(() => compensations.runAll(stepEnv, reason));
+  if (continued === undefined) {
+    upsertSearchAttributes([
+      { key: MedicService, value: input.service },
+      { key: MedicAlert, value: input.alertname },
+      { key: MedicSeverity, value: input.severity },
+      { key: MedicPlaybook, value: input.playbook },
+      { key: MedicFingerprint, value: input.fingerprint },
+      { key: MedicStatus, value: run.status },
+    ]);
+    timeline.add('incident-opened', `${input.alertname} on ${input.service}: running ${input.playbook} on ${input.target}${input.dryRun ? ' (dry run)' : ''}`);
+  }
+  run.refreshDetails();
 
+  const undoAll = (reason: string) => CancellationScope.nonCancellable(() => compensations.runAll(engineEnv, reason, () => guards.paused !== null));
+  const page = async (why: string): Promise<void> => {
+    if (await escalations.trigger('escalate', why)) gates.awaitAck();
+    metrics.escalated();
+  };
+  const hold = (held: HeldOutcome): Stage => ({ at: 'hold', held, until: Date.now() + engineParams.humanHold });
+
+  let stage: Stage = continued?.stage ?? { at: 'target' };
   try {
-    const playbook = findPlaybook(input.playbook);
-    if (playbook === undefined) {
-      timeline.add('note', `unknown playbook "${input.playbook}": nothing was run. To fix: route this alert to a playbook in playbooks/index.ts`);
-      run.outcome = 'failed';
-    } else {
-      await takeTarget(playbook);
+    const cannotRun = whyItCannotRun(input.playbook, playbook, parsed);
+    if (cannotRun !== undefined && stage.at !== 'hold') {
+      // Nothing is guessed: a human is told, and whatever was done before stays undoable by abort.
+      timeline.add('note', cannotRun);
+      await page(cannotRun);
+      stage = hold('escalated');
     }
-    while (playbook !== undefined && run.outcome === undefined) {
-      let ended = await runPlaybookOnce(playbook);
-      if (ended === 'stopped') {
-        await undoAll(run.abortRequest ? 'aborted' : 'alert resolved');
-        run.outcome = run.abortRequest ? 'aborted' : 'resolved';
-        break;
-      }
-      if (ended === 'recovered') {
-        // Recovered: the target is back in service; nothing is left to undo.
-        compensations.clear();
-        run.outcome = 'recovered';
-        await settleAfterRecovery();
-        break;
-      }
-      if (ended === 'failed') {
-        await undoAll('playbook failed');
-        await notifyFailure();
-      }
-      if (ended === 'refused') {
-        // Escalate instead of acting, and undo nothing: what was done so far is the safe state.
-        if (await escalations.trigger('escalate', `a guard stopped ${input.playbook} on ${input.target}`)) gates.awaitAck();
-        metrics.escalated();
-        ended = 'escalated';
-      }
-      if (input.dryRun) {
-        run.outcome = ended;
-        break;
-      }
-      await holdForHuman(ended);
+    while (run.outcome === undefined) {
+      if (stage.at === 'target') stage = await takeTarget(playbook as Playbook);
+      else if (stage.at === 'run') stage = await runAndDecide(playbook as Playbook, (parsed as { playbook: Params }).playbook);
+      else if (stage.at === 'hold') stage = await holdForHuman(stage);
+      else stage = await settle(stage);
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
-    // The workflow was cancelled (e.g. from the Web UI): undo, record, then end as cancelled.
+    // The workflow was cancelled (e.g. from the Web UI): undo what is safe, record, then end as cancelled.
     timeline.add('abort', 'the incident workflow was cancelled', { actor: 'temporal' });
     await undoAll('workflow cancelled');
-    run.outcome = 'aborted';
-    await CancellationScope.nonCancellable(async () => finish());
+    await CancellationScope.nonCancellable(async () => finish('aborted'));
     throw err;
   }
-  return finish();
+  return finish(run.outcome as IncidentOutcome);
 
-  /** One playbook per target: run, wait for the target, or end with the incident this one joined. */
-  async function takeTarget(playbook: Playbook): Promise<void> {
-    const wait = await guards.acquireTarget(playbook.targetPolicy ?? 'wait', () => run.abortRequest !== undefined || run.resolvedBy !== undefined);
-    if (wait.kind === 'joined') {
-      timeline.add('note', `${wait.holder} ended ${wait.outcome}; this incident ends with it`);
-      run.outcome = asOutcome(wait.outcome);
-    } else if (wait.kind === 'stopped') {
-      run.outcome = run.abortRequest !== undefined ? 'aborted' : 'resolved';
+  function close(outcome: IncidentOutcome): Stage {
+    run.apply({ type: 'closed', outcome });
+    return stage;
+  }
+
+  /** Hand over to a new run at a safe point, unless a human action needs this one first. */
+  async function continueIfDue(next: Stage): Promise<Stage> {
+    await condition(() => allHandlersFinished() || run.abortRequest !== undefined);
+    if (run.abortRequest !== undefined) return next;
+    timeline.add('note', `continuing as a new run (${signals.thisRun} signals, ${workflowInfo().historyLength} events in this one); nothing is lost`);
+    return continueAsNew<typeof incidentWorkflow>(input, {
+      stage: next,
+      phase: run.phase,
+      timeline: timeline.snapshot(),
+      signals: signals.snapshot(),
+      journal: journal.snapshot(),
+      compensations: compensations.snapshot(),
+      facts: engineEnv.facts,
+      guards: guards.snapshot(),
+      gates: gates.snapshot(),
+      escalations: escalations.snapshot(),
+      ...(run.resolvedBy !== undefined && { resolvedBy: run.resolvedBy }),
+      resolvedWhileRunning: run.resolvedWhileRunning,
+      runs: (continued?.runs ?? 0) + 1,
+    });
+  }
+
+  /** One playbook per target: run, wait for the target, or decide after the incident this one joined. */
+  async function takeTarget(pb: Playbook): Promise<Stage> {
+    const stopped = () => run.abortRequest !== undefined || run.resolvedBy !== undefined;
+    const wait = await guards.acquireTarget(pb.targetPolicy ?? 'wait', () => stopped() || run.continueDue());
+    if (wait.kind === 'stopped') return stopped() ? close(run.abortRequest !== undefined ? 'aborted' : 'resolved') : continueIfDue({ at: 'target' });
+    const before = wait.kind === 'joined' ? wait : wait.after;
+    if (wait.kind === 'joined' && wait.outcome === 'recovered') {
+      timeline.add('note', `${wait.holder} recovered ${input.target}; this incident ends with it`, { data: { holder: wait.holder, holderOutcome: wait.outcome } });
+      return close('recovered');
+    }
+    if (before !== undefined && before.outcome !== 'recovered') {
+      // The target is in a state nobody verified: never act on it, never end silently.
+      const why = `${before.holder} ended ${before.outcome} on ${input.target}, which this incident ${wait.kind === 'joined' ? 'joined' : 'waited for'}; a human must decide (retry runs ${input.playbook})`;
+      timeline.add('note', why, { data: { holder: before.holder, holderOutcome: before.outcome } });
+      await page(why);
+      return hold('escalated');
+    }
+    return { at: 'run' };
+  }
+
+  /** Run the playbook (or re-enter it after continue-as-new) and decide what comes next. */
+  async function runAndDecide(pb: Playbook, params: Params): Promise<Stage> {
+    const ended = await runPlaybookOnce(pb, params);
+    switch (ended) {
+      case 'parked':
+        return continueIfDue({ at: 'run' });
+      case 'stopped': {
+        const aborted = run.abortRequest !== undefined;
+        const report = await undoAll(aborted ? 'aborted' : 'alert resolved');
+        const leftOut = [...report.skipped, ...report.failed];
+        if (!aborted && leftOut.length > 0) {
+          // The alert cleared, but something could not be safely undone: a human must look.
+          await page(`the alert resolved, but ${leftOut.join(', ')} could not be safely undone on ${input.target}`);
+          return hold('escalated');
+        }
+        return close(aborted ? 'aborted' : 'resolved');
+      }
+      case 'recovered':
+        // Recovered and verified: the target is back in service; nothing is left to undo.
+        compensations.clear();
+        if (input.dryRun || engineParams.settleFor <= 0 || run.resolvedBy !== undefined) return close('recovered');
+        run.apply({ type: 'recovered' });
+        timeline.add('note', `recovered; staying open up to ${formatDuration(engineParams.settleFor)} for the alert to clear (repeats join this incident)`);
+        return { at: 'settle', until: Date.now() + engineParams.settleFor };
+      case 'failed': {
+        const report = await undoAll('playbook failed');
+        const leftOut = [...report.skipped, ...report.failed];
+        await page(`${input.playbook} failed on ${input.target}${leftOut.length > 0 ? `; left as it is: ${leftOut.join(', ')}` : ''}`);
+        return input.dryRun ? close('failed') : hold('failed');
+      }
+      case 'refused':
+        // A guard stopped a change: escalate instead of acting, and undo nothing (the safe state).
+        await page(`a guard stopped ${input.playbook} on ${input.target}`);
+        return input.dryRun ? close('escalated') : hold('escalated');
+      case 'changed':
+        await page(`the code of ${input.playbook} changed under this incident; it stopped where it was`);
+        return hold('escalated');
+      case 'escalated':
+        return input.dryRun ? close('escalated') : hold('escalated');
     }
   }
 
-  async function runPlaybookOnce(playbook: Playbook): Promise<RunEnd> {
-    // An abort (or, for a playbook that stops on resolve, the resolution) that came while the
-    // incident was still taking its target had no playbook scope to cancel: honour it now.
-    const stopAlready = run.abortRequest !== undefined || (run.resolvedBy !== undefined && playbook.stopsOnResolve);
-    if (stopAlready && patched(PATCH_STOP_BEFORE_START)) {
-      timeline.add('note', `${run.abortRequest !== undefined ? 'aborted' : 'resolved'} before ${input.playbook} started: nothing was run`);
+  async function runPlaybookOnce(pb: Playbook, params: Params): Promise<RunEnd> {
+    // An abort (or, for a playbook that stops on resolve, the resolution) that came before the
+    // playbook started has no scope to cancel: honour it now.
+    if (run.abortRequest !== undefined || (run.resolvedBy !== undefined && pb.stopsOnResolve && !journal.replaying)) {
+      timeline.add('note', `${run.abortRequest !== undefined ? 'aborted' : 'resolved'} before ${input.playbook} started: nothing more was run`);
       return 'stopped';
     }
-    run.setStatus('recovering');
-    const ctx = createPlaybookContext({ input, incidentId: run.incidentId, stepEnv, compensations, gates, escalations });
+    if (run.phase.name === 'opening' || run.phase.name === 'held') run.apply({ type: 'run-started' });
+    const ctx = createPlaybookContext({ input, run, params, stepEnv: { ...engineEnv, allowed: pb.activities }, compensations, gates, escalations, journal });
     const scope = new CancellationScope();
     run.playbookScope = scope;
+    run.parked = false;
     try {
-      run.playbookRunning = true;
-      return await scope.run(() => playbook.run(ctx));
+      const playing = scope.run(() => pb.run(ctx));
+      const result = await Promise.race([playing, condition(() => run.parked).then(() => 'parked' as const)]);
+      if (result === 'parked') playing.catch(() => undefined); // abandoned: the next run re-enters it
+      return result;
     } catch (err) {
       if (isCancellation(err)) {
         // Our own scope was cancelled by abort or resolution; a cancelled workflow goes up.
@@ -165,83 +253,68 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
         timeline.add('note', `a guard refused: ${facts.message}`);
         return 'refused';
       }
+      if (err instanceof Error && err.name === PLAYBOOK_CHANGED) {
+        timeline.add('note', `${err.message}. To fix: keep the old code registered until running incidents end (see ARCHITECTURE.md)`);
+        return 'changed';
+      }
       timeline.add('note', `playbook failed: ${facts.message}`);
       log.warn('playbook failed', { error: facts.message });
       return 'failed';
     } finally {
       run.playbookScope = undefined;
-      run.playbookRunning = false;
     }
   }
 
   /** Escalated or failed: hold the incident open for a human to retry, abort or resolve it. */
-  async function holdForHuman(ended: 'escalated' | 'failed'): Promise<void> {
-    run.heldOutcome = ended;
-    run.holding = true;
-    run.setStatus(gates.acked ? ended : 'awaiting-human');
-    const hold = durationOf(input.params['humanHold'], DEFAULT_HUMAN_HOLD);
-    // A resolution that came while the undo or the failure notice ran also ends the hold.
-    const lateResolutionEndsHold = patched(PATCH_RESOLUTION_ENDS_HOLD);
-    const resolvedNow = () => run.resolvedDuringHold || (lateResolutionEndsHold && run.resolvedAfterRun);
-    await condition(() => run.retryRequest !== undefined || run.abortRequest !== undefined || resolvedNow(), hold, {
-      summary: `held open for a human to retry or abort (${ended})`,
-    });
-    run.holding = false;
+  async function holdForHuman(stage: Extract<Stage, { at: 'hold' }>): Promise<Stage> {
+    if (run.phase.name !== 'held') run.apply({ type: 'held', held: stage.held, acked: gates.acked });
+    // A resolution that came while the playbook ran may be its own doing; one after it ends the hold.
+    const resolved = () => run.resolvedBy !== undefined && !run.resolvedWhileRunning;
+    const woke = await condition(
+      () => run.retryRequest !== undefined || run.abortRequest !== undefined || resolved() || run.continueDue(),
+      Math.max(1, stage.until - Date.now()),
+    );
     if (run.retryRequest !== undefined) {
       run.retryRequest = undefined;
       gates.reset();
-      return;
+      journal.reset();
+      return { at: 'run' };
     }
     if (run.abortRequest !== undefined) {
       await undoAll('aborted');
-      run.outcome = 'aborted';
-    } else if (resolvedNow()) {
-      run.outcome = 'resolved';
-    } else {
-      timeline.add('note', `nobody retried or aborted within ${String(hold)}: closing as ${ended}`);
-      run.outcome = ended;
+      return close('aborted');
     }
-  }
-
-  async function notifyFailure(): Promise<void> {
-    try {
-      if (await escalations.trigger('notify: playbook failed', `${input.playbook} failed on ${input.target}`)) gates.awaitAck();
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      timeline.add('note', `could not notify anyone of the failure: ${failureFacts(err).message}`);
-    }
+    if (resolved()) return close('resolved');
+    if (woke) return continueIfDue(stage);
+    timeline.add('note', `nobody retried or aborted within ${formatDuration(engineParams.humanHold)}: closing as ${stage.held}`);
+    return close(stage.held);
   }
 
   /**
    * After a verified recovery, stay open a while: the alert usually clears a little later, and a
    * repeat notification in the meantime must join this incident, not start the playbook again.
    */
-  async function settleAfterRecovery(): Promise<void> {
-    const settle = durationOf(input.params['settleFor'], DEFAULT_SETTLE);
-    if (input.dryRun || msToNumber(settle) <= 0 || run.resolvedBy !== undefined || !patched(PATCH_SETTLE_AFTER_RECOVERY)) return;
-    run.setStatus('recovered');
-    timeline.add('note', `recovered; staying open up to ${String(settle)} for the alert to clear (repeats join this incident)`);
-    const cleared = await condition(() => run.resolvedBy !== undefined, settle, { summary: 'waiting for the alert to clear' });
-    if (!cleared) timeline.add('note', `the alert did not clear within ${String(settle)} of the recovery; closing as recovered`);
+  async function settle(stage: Extract<Stage, { at: 'settle' }>): Promise<Stage> {
+    const woke = await condition(() => run.resolvedBy !== undefined || run.continueDue(), Math.max(1, stage.until - Date.now()));
+    if (run.resolvedBy === undefined && woke) return continueIfDue(stage);
+    if (!woke) timeline.add('note', `the alert did not clear within ${formatDuration(engineParams.settleFor)} of the recovery; closing as recovered`);
+    return close('recovered');
   }
 
-  async function finish(): Promise<IncidentResult> {
+  async function finish(outcome: IncidentOutcome): Promise<IncidentResult> {
+    if (!run.closed) run.apply({ type: 'closed', outcome });
     const left = compensations.pending();
     if (left.length > 0) {
-      timeline.add('note', `left in place for a human: ${left.map((c) => c.name).join(', ')}`, {
-        data: { leftInPlace: left.map((c) => c.name) },
-      });
+      timeline.add('note', `left in place for a human: ${left.map((c) => c.name).join(', ')}`, { data: { leftInPlace: left.map((c) => c.name) } });
     }
-    const final = run.outcome ?? 'failed';
-    await guards.releaseTarget(final);
-    if (final === 'recovered' || final === 'resolved' || final === 'aborted') {
-      await escalations.followUp('resolve', `incident ${final}`);
+    if (signals.total > 1) {
+      const { firing, resolved } = signals;
+      timeline.add('note', `${signals.total} signals in all: ${firing.count} firing${firing.last !== undefined ? ` (last ${firing.last})` : ''}, ${resolved.count} resolved`);
     }
-    run.status = final;
-    run.closed = true;
-    upsertSearchAttributes([{ key: MedicStatus, value: final }]);
-    timeline.add('outcome', `incident ${final}`);
-    metrics.closed(final, recoverySeconds(final, timeline.all()));
+    await guards.releaseTarget(outcome);
+    await escalations.close(outcome);
+    timeline.add('outcome', `incident ${outcome}`);
+    metrics.closed(outcome, recoverySeconds(outcome, timeline.all()));
     run.setRunningStep(undefined);
     await condition(allHandlersFinished);
     return {
@@ -250,9 +323,20 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentRe
       playbook: input.playbook,
       target: input.target,
       dryRun: input.dryRun,
-      outcome: final,
-      signals: run.seenSignals.size,
+      outcome,
+      signals: signals.total,
       timeline: timeline.all(),
     };
   }
+}
+
+/** Why this incident cannot run its playbook in this worker, in words for the timeline; undefined when it can. */
+function whyItCannotRun(name: string, playbook: Playbook | undefined, parsed: ReturnType<typeof parseRouteParams> | undefined): string | undefined {
+  if (playbook === undefined) {
+    return `playbook "${name}" is not registered in this worker (retired, renamed or misspelled): nothing more is run, a human decides. To fix: route this alert to a registered playbook, or register it again`;
+  }
+  if (parsed !== undefined && !parsed.ok) {
+    return `the route's parameters for ${playbook.name} are wrong (${parsed.problems.join('; ')}): nothing was run. To fix: correct the route's params (medic checks them when it loads the configuration)`;
+  }
+  return undefined;
 }

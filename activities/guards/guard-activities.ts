@@ -87,12 +87,6 @@ export function createGuardActivities(view: GuardConfigView) {
       ctx.log.warn('released a target whose holder ended without giving it back', { target: input.target, holder });
       return { holder, reaped: true, checkAgainMs };
     },
-    /** Kept for incidents that started before guardReapTarget (replay): checks the first holder once. */
-    async guardReapHolder(input: { requestId: string; holder: string; target: string }): Promise<boolean> {
-      if (await isRunning(input.holder)) return false;
-      await send({ op: 'release', requestId: input.requestId, incidentId: input.holder, target: input.target, outcome: 'terminated' });
-      return true;
-    },
   };
 }
 

@@ -13,9 +13,10 @@ after(closeTestTemporal);
 const quickHold = testRoute({ params: { ackTimeout: '1 second', humanHold: '1 second' } });
 
 describe('compensation', () => {
-  it('runs compensations newest first when a later step fails beyond its retries', async (t) => {
+  it('a failed run leaves an unverified backend out of rotation, says so and pages', async (t) => {
+    // Before: the undo rolled forward and rejoined a backend that verify had just found unhealthy.
     const name = uniqueName(t.name);
-    const fleet = new FakeFleet({ verify: ['unhealthy'], restart: ['ok', 'fail'] });
+    const fleet = new FakeFleet({ verify: ['unhealthy'], restart: ['ok', 'fatal'] });
     const result = await withWorker(name, fleet.activities, async () => {
       const handle = await openIncident(name, testSignal(name), quickHold);
       const res = await handle.result();
@@ -25,19 +26,29 @@ describe('compensation', () => {
     assert.equal(result.outcome, 'failed');
     assert.deepEqual(fleet.order, [
       'isolate', 'diagnose', 'restart', 'verify', 'rollback',
-      'restart', 'restart', 'restart', // three attempts of the failing restart
-      'rollforward', 'rejoin', // undone newest first
-      'escalate', // a human hears of the failure
+      'restart', // fails for good
+      'rollforward', // undone newest first
+      'verify', // the undo of the isolation verifies first: still unhealthy
+      'escalate', // so no rejoin: a human is paged
+      'escalate', // and the page is resolved when the incident closes
     ]);
+    assert.ok(fleet.isolated.has('checkout-api-1'), 'the unhealthy backend stays out of rotation');
+    assert.deepEqual(fleet.calls.filter((c) => c.activity === 'escalate').map((c) => c.event), ['trigger', 'resolve']);
+    const skipped = entriesOf(result, 'compensation-skipped');
+    assert.deepEqual(skipped.map((e) => e.step), ['rejoin checkout-api-1']);
+    assert.match(skipped[0]?.message ?? '', /stays OUT of rotation/);
+    assert.deepEqual(entriesOf(result, 'compensation-succeeded').map((e) => e.step), ['roll checkout-api-1 forward to v2']);
+  });
+
+  it('runs undos newest first and verifies before putting a backend back', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet({ verify: ['unhealthy', 'healthy'], restart: ['ok', 'fatal'] });
+    const result = await withWorker(name, fleet.activities, async () => (await openIncident(name, testSignal(name), quickHold)).result());
+    assert.equal(result.outcome, 'failed');
+    assert.deepEqual(fleet.order.slice(4), ['rollback', 'restart', 'rollforward', 'verify', 'rejoin', 'escalate', 'escalate']);
     assert.equal(fleet.version, 'v2', 'rolled forward to the version that was running');
-    assert.equal(fleet.isolated.size, 0, 'back in rotation');
-    const failures = entriesOf(result, 'step-failed').filter((e) => e.step === 'restart checkout-api-1 (after rollback)');
-    assert.deepEqual(failures.map((e) => e.attempt), [1, 2, 3]);
-    assert.deepEqual(failures.map((e) => e.data?.['final']), [false, false, true]);
-    assert.deepEqual(entriesOf(result, 'compensation-succeeded').map((e) => e.step), [
-      'roll checkout-api-1 forward to v2',
-      'rejoin checkout-api-1',
-    ]);
+    assert.equal(fleet.isolated.size, 0, 'back in rotation only after a verify that passed since the last change');
+    assert.deepEqual(entriesOf(result, 'compensation-succeeded').map((e) => e.step), ['roll checkout-api-1 forward to v2', 'rejoin checkout-api-1']);
   });
 
   it('stops at once on a non-retryable failure and still undoes what was done', async (t) => {
@@ -45,7 +56,7 @@ describe('compensation', () => {
     const fleet = new FakeFleet({ restart: ['fatal'] });
     const result = await withWorker(name, fleet.activities, async () => (await openIncident(name, testSignal(name), quickHold)).result());
     assert.equal(result.outcome, 'failed');
-    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'rejoin', 'escalate']);
+    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin', 'escalate', 'escalate']);
     const failed = entriesOf(result, 'step-failed');
     assert.equal(failed.length, 1);
     assert.equal(failed[0]?.data?.['errorType'], 'UnknownTarget');
@@ -82,7 +93,8 @@ describe('compensation', () => {
       return res;
     });
     assert.equal(result.outcome, 'aborted');
-    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'rejoin']);
+    // The cancelled restart may have half-happened: the undo verifies before it rejoins.
+    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin']);
     assert.equal(fleet.calls[2]?.outcome, 'cancelled', 'the hanging restart was cancelled, not abandoned');
     assert.equal(fleet.isolated.size, 0);
     const abort = entriesOf(result, 'abort')[0];
@@ -105,7 +117,7 @@ describe('compensation', () => {
       );
       assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure);
     });
-    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'rejoin']);
+    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin']);
     assert.equal(fleet.isolated.size, 0);
   });
 
@@ -114,9 +126,10 @@ describe('compensation', () => {
     const fleet = new FakeFleet({ verify: ['unhealthy'], restart: ['ok', 'fatal'], rollforward: ['fatal'] });
     const result = await withWorker(name, fleet.activities, async () => (await openIncident(name, testSignal(name), quickHold)).result());
     assert.equal(result.outcome, 'failed');
-    assert.deepEqual(fleet.order.slice(-3), ['rollforward', 'rejoin', 'escalate']);
+    assert.deepEqual(fleet.order.slice(-4), ['rollforward', 'verify', 'escalate', 'escalate']);
     assert.deepEqual(entriesOf(result, 'compensation-failed').map((e) => e.step), ['roll checkout-api-1 forward to v2']);
-    assert.deepEqual(entriesOf(result, 'compensation-succeeded').map((e) => e.step), ['rejoin checkout-api-1']);
+    assert.deepEqual(entriesOf(result, 'compensation-skipped').map((e) => e.step), ['rejoin checkout-api-1']);
+    assert.ok(fleet.isolated.has('checkout-api-1'), 'still unhealthy: left out of rotation');
   });
 
   it('retry runs the playbook again after an escalation', async (t) => {

@@ -22,10 +22,10 @@ export type GuardRequest =
   | { op: 'restart'; requestId: string; incidentId: string; target: string; max: number; windowMs: number };
 
 export type GuardResult = AcquireResult | IsolationResult | RestartResult;
-/** The kill switch as the guard saw it when it answered (absent in replies from older guards). */
+/** The kill switch as the guard saw it when it answered. */
 export interface PauseView {
-  paused?: GuardState['paused'];
-  pauseVersion?: number;
+  paused: GuardState['paused'];
+  pauseVersion: number;
 }
 export interface GuardReply {
   requestId: string;
@@ -48,7 +48,8 @@ export const rejoinedUpdate = defineUpdate<string[], [RejoinedRequest]>('rejoine
 
 // Sent by the guard to incidents.
 export const guardReplySignal = defineSignal<[GuardReply]>('guardReply');
-export const targetGrantedSignal = defineSignal<[{ target: string }]>('targetGranted');
+/** The target is this incident's now; `holder` and `outcome` say how the incident before it ended. */
+export const targetGrantedSignal = defineSignal<[{ target: string; holder?: string; outcome?: string }]>('targetGranted');
 export const holderFinishedSignal = defineSignal<[{ target: string; holder: string; outcome: string }]>('holderFinished');
-/** The kill switch changed; the version is absent from older guards. */
-export const pausedSignal = defineSignal<[GuardState['paused'], number?]>('guardPaused');
+/** The kill switch changed; the version orders notices and answers that overtake each other. */
+export const pausedSignal = defineSignal<[GuardState['paused'], number]>('guardPaused');

@@ -20,9 +20,9 @@ export interface GuardState {
   paused: { by: string; reason: string; at: string } | null;
   /**
    * Counts pauses and resumes, so that an incident hearing of them out of order (a reply and a
-   * pause notice can overtake each other) keeps the latest. Absent in state from before it existed.
+   * pause notice can overtake each other) keeps the latest.
    */
-  pauseVersion?: number;
+  pauseVersion: number;
 }
 
 // Targets and pools are names from alert labels and configuration, and may be any string,
@@ -36,7 +36,7 @@ function put<V>(record: Record<string, V>, key: string, value: V): void {
   Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-export const emptyGuardState = (): GuardState => ({ holders: {}, waiters: {}, isolated: {}, restarts: {}, paused: null });
+export const emptyGuardState = (): GuardState => ({ holders: {}, waiters: {}, isolated: {}, restarts: {}, paused: null, pauseVersion: 0 });
 
 export type AcquireResult =
   | { granted: true; paused: GuardState['paused'] }

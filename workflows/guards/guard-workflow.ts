@@ -4,7 +4,6 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -28,8 +27,6 @@ import type { GuardState } from './guard-state.js';
 const MAX_HISTORY_EVENTS = 5_000;
 // Request ids remembered to drop a request delivered twice; far more than are ever in flight.
 const REMEMBERED_REQUESTS = 2_000;
-/** Patch id: pause and resume answer once every running incident has been told. */
-const PATCH_PAUSE_TELLS_FIRST = 'pause-tells-incidents-first';
 
 type Outgoing = { incidentId: string; send: (h: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void> };
 
@@ -65,7 +62,7 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[]; re
     const reply = (result: GuardResult) =>
       tell({
         incidentId: req.incidentId,
-        send: (h) => h.signal(guardReplySignal, { requestId: req.requestId, result: { ...result, paused: state.paused, pauseVersion: state.pauseVersion ?? 0 } }),
+        send: (h) => h.signal(guardReplySignal, { requestId: req.requestId, result: { ...result, paused: state.paused, pauseVersion: state.pauseVersion } }),
       });
     switch (req.op) {
       case 'acquire':
@@ -76,7 +73,11 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[]; re
         for (const id of joined) {
           tell({ incidentId: id, send: (h) => h.signal(holderFinishedSignal, { target: req.target, holder: req.incidentId, outcome: req.outcome }) });
         }
-        if (next !== undefined) tell({ incidentId: next, send: (h) => h.signal(targetGrantedSignal, { target: req.target }) });
+        // The next in line hears how the one before it ended: after anything but a recovery it
+        // must not act on a target in an unknown state without a human.
+        if (next !== undefined) {
+          tell({ incidentId: next, send: (h) => h.signal(targetGrantedSignal, { target: req.target, holder: req.incidentId, outcome: req.outcome }) });
+        }
         return;
       }
       case 'isolate':
@@ -96,13 +97,9 @@ export async function guardWorkflow(initial?: GuardState & { seen?: string[]; re
     setPausedUpdate,
     async ({ paused, by, reason }) => {
       state.paused = paused ? { by, reason, at: new Date().toISOString() } : null;
-      if (!patched(PATCH_PAUSE_TELLS_FIRST)) {
-        for (const id of rules.activeIncidents(state)) tell({ incidentId: id, send: (h) => h.signal(pausedSignal, state.paused) });
-        return state.paused;
-      }
       // Answer `medic pause` only once every running incident has the notice in its history: from
       // then on none of them starts a step that changes a target.
-      state.pauseVersion = (state.pauseVersion ?? 0) + 1;
+      state.pauseVersion += 1;
       const notice = state.paused;
       const version = state.pauseVersion;
       await deliver(rules.activeIncidents(state).map((incidentId) => ({ incidentId, send: (h) => h.signal(pausedSignal, notice, version) })));

@@ -1,15 +1,32 @@
 import { log } from '@temporalio/workflow';
-import type { CompensationSpec } from './playbook-api.js';
-import { RETRY } from './retry-profiles.js';
+import type { ActivityName } from '../../activities/contract.js';
+import { changesTarget, declarationOf } from '../../activities/declarations.js';
+import type { Params } from '../definitions.js';
 import { failureFacts, runStep, type StepEnv } from './step-runner.js';
+import { verifiedSinceLastChange } from './target-facts.js';
+
+/** An undo registered by a successful step (from its activity's declaration). */
+export interface CompensationSpec {
+  name: string;
+  activity: ActivityName;
+  params?: Params;
+}
+
+export interface UndoReport {
+  failed: string[];
+  /** Undos not run because running them was not safe; the target is left as it is. */
+  skipped: string[];
+}
 
 /**
- * The saga's undo list. Each successful step with an undo pushes it; on failure or abort
- * the undos run newest first. A failing undo is recorded and the rest still run: one stuck
- * rejoin must not leave a rollback in place as well.
+ * The saga's undo list. Each successful step whose activity declares an undo pushes it; on
+ * failure or abort the undos run newest first. Only safe undos run: one that would put the target
+ * back into rotation runs only after a verify that passed since the last change (the undo runs
+ * that verify itself if needed), and none that changes the target runs while medic is paused.
+ * A failing undo is recorded and the rest still run. Plain data: it crosses continue-as-new.
  */
 export class CompensationStack {
-  private readonly stack: CompensationSpec[] = [];
+  constructor(private readonly stack: CompensationSpec[] = []) {}
 
   push(spec: CompensationSpec): void {
     this.stack.push(spec);
@@ -25,31 +42,57 @@ export class CompensationStack {
     return [...this.stack].reverse();
   }
 
-  /** Run every pending undo, newest first. Callers wrap this in a non-cancellable scope. */
-  async runAll(env: StepEnv, reason: string): Promise<{ failed: string[] }> {
-    const failed: string[] = [];
+  snapshot(): CompensationSpec[] {
+    return [...this.stack];
+  }
+
+  /** Run every pending undo that is safe, newest first. Callers wrap this in a non-cancellable scope. */
+  async runAll(env: StepEnv, reason: string, isPaused: () => boolean): Promise<UndoReport> {
+    const report: UndoReport = { failed: [], skipped: [] };
+    // Undos are the engine's, not the playbook's: any declared activity, no kill-switch hold (a
+    // pause skips them instead, so an abort still ends), but the guards still hear of a rejoin.
+    const undoEnv: StepEnv = {
+      ...env,
+      allowed: undefined,
+      ...(env.guards !== undefined && { guards: { beforeAttempt: async () => undefined, afterStep: env.guards.afterStep.bind(env.guards) } }),
+    };
     for (let spec = this.stack.pop(); spec !== undefined; spec = this.stack.pop()) {
+      const declaration = declarationOf(spec.activity);
+      if (!env.dryRun && changesTarget(declaration.effect) && isPaused()) {
+        skip(env, spec, `medic is paused, so nothing changes ${env.target}; it is left as it is for a human`, report);
+        continue;
+      }
+      if (!env.dryRun && declaration.effect === 'puts-back' && !verifiedSinceLastChange(env.facts) && !(await verifyBefore(undoEnv, spec))) {
+        skip(env, spec, `${env.target} did not pass a verify after the last change made to it, so it stays OUT of rotation`, report);
+        continue;
+      }
       env.timeline.add('compensation-started', `undoing: ${spec.name} (${reason})`, { step: spec.name });
       try {
-        const out = await runStep(env, {
-          name: spec.name,
-          activity: spec.activity,
-          ...(spec.params !== undefined && { params: spec.params }),
-          ...(spec.timeout !== undefined && { timeout: spec.timeout }),
-          ...(spec.heartbeatTimeout !== undefined && { heartbeatTimeout: spec.heartbeatTimeout }),
-          retry: RETRY.compensation,
-          dryRunResult: { summary: 'dry run' } as never,
-        }, { compensating: true });
+        const out = await runStep(undoEnv, spec.name, spec.activity, { retry: 'compensation', ...(spec.params !== undefined && { params: spec.params }) });
         env.timeline.add('compensation-succeeded', `undone: ${spec.name}: ${out.summary}`, { step: spec.name });
       } catch (err) {
         const facts = failureFacts(err);
         log.error('compensation failed', { step: spec.name, error: facts.message });
-        env.timeline.add('compensation-failed', `could not undo ${spec.name}: ${facts.message}`, {
-          step: spec.name,
-        });
-        failed.push(spec.name);
+        env.timeline.add('compensation-failed', `could not undo ${spec.name}: ${facts.message}`, { step: spec.name });
+        report.failed.push(spec.name);
       }
     }
-    return { failed };
+    return report;
   }
+}
+
+/** The verify an undo needs before it puts the target back; false when it did not pass. */
+async function verifyBefore(env: StepEnv, spec: CompensationSpec): Promise<boolean> {
+  try {
+    const result = await runStep(env, `verify ${env.target} before ${spec.name}`, 'verify');
+    return result.healthy;
+  } catch (err) {
+    env.timeline.add('note', `could not verify ${env.target} before ${spec.name}: ${failureFacts(err).message}`);
+    return false;
+  }
+}
+
+function skip(env: StepEnv, spec: CompensationSpec, why: string, report: UndoReport): void {
+  env.timeline.add('compensation-skipped', `not undone: ${spec.name}: ${why}`, { step: spec.name, data: { activity: spec.activity } });
+  report.skipped.push(spec.name);
 }

@@ -1,13 +1,11 @@
-import type { Duration } from '@temporalio/common';
 import { condition } from '@temporalio/workflow';
 import type { HumanAction } from '../definitions.js';
-import type { ApprovalResult, EscalationResult } from './playbook-api.js';
 import type { Timeline } from './timeline.js';
 
 const MAX_ACTOR = 200;
 const MAX_REASON = 2_000;
 
-/** Shared validation of every human action: the audit needs a who and a why. */
+/** The one who-and-why check of every human action: the audit needs a who and a why. */
 export function validateAction(action: HumanAction): void {
   if (typeof action?.by !== 'string' || action.by.trim() === '' || action.by.length > MAX_ACTOR) {
     throw new Error(`"by" must name who is acting (1-${MAX_ACTOR} characters), e.g. --by alice`);
@@ -17,36 +15,47 @@ export function validateAction(action: HumanAction): void {
   }
 }
 
+export interface GatesSnapshot {
+  pendingApproval?: string;
+  awaitingAck: boolean;
+  acked: boolean;
+}
+
+/** How a wait for a person ended: answered, timed out, or interrupted so the incident can continue as new. */
+export type WaitEnd = 'answered' | 'timed-out' | 'interrupted';
+
 /**
- * The places where an incident waits for a person: an approval gate, and the acknowledgement
- * of an escalation. Updates flip the flags; playbooks wait on them with a timeout.
+ * The places where an incident waits for a person: an approval gate, and the acknowledgement of
+ * an escalation. Updates flip the flags; playbooks wait on them until an absolute deadline (so a
+ * wait that continues as new keeps its deadline).
  */
 export class HumanGates {
   pendingApproval: string | undefined;
-  awaitingAck = false;
-  acked = false;
+  awaitingAck: boolean;
+  acked: boolean;
   private approval: HumanAction | undefined;
-  /** Told whether the incident now waits for a human; the workflow maps that to MedicStatus. */
-  onChange: (waiting: boolean) => void = () => undefined;
 
-  constructor(private readonly timeline: Timeline) {}
+  constructor(
+    private readonly timeline: Timeline,
+    snapshot?: GatesSnapshot,
+  ) {
+    this.pendingApproval = snapshot?.pendingApproval;
+    this.awaitingAck = snapshot?.awaitingAck ?? false;
+    this.acked = snapshot?.acked ?? false;
+  }
 
-  async requestApproval(question: string, timeout: Duration): Promise<ApprovalResult> {
+  /** Wait for `approve` until `deadline` (workflow time, ms); `interrupt` ends the wait early. */
+  async waitForApproval(question: string, deadline: number, interrupt: () => boolean): Promise<WaitEnd> {
     this.pendingApproval = question;
-    this.approval = undefined;
-    this.timeline.add('approval-requested', `waiting for approval: ${question}`, { data: { timeout: String(timeout) } });
-    this.onChange(true);
-    try {
-      const answered = await condition(() => this.approval !== undefined, timeout, { summary: `waiting for approval: ${question}` });
-      if (!answered) {
-        this.timeline.add('approval-timed-out', `nobody approved within ${String(timeout)}: ${question}`);
-        return 'timed-out';
-      }
-      return 'approved';
-    } finally {
+    const answered = await condition(() => this.approval !== undefined || interrupt(), Math.max(1, deadline - Date.now()));
+    if (this.approval !== undefined) {
+      this.approval = undefined;
       this.pendingApproval = undefined;
-      this.onChange(false);
+      return 'answered';
     }
+    if (answered) return 'interrupted';
+    this.pendingApproval = undefined;
+    return 'timed-out';
   }
 
   approve(action: HumanAction): void {
@@ -60,15 +69,11 @@ export class HumanGates {
     this.acked = false;
   }
 
-  async waitForAck(timeout: Duration): Promise<EscalationResult> {
-    this.awaitAck();
-    this.onChange(true);
-    const acked = await condition(() => this.acked, timeout, { summary: 'waiting for a human to ack the escalation' });
-    if (!acked) {
-      this.timeline.add('ack-timed-out', `nobody acknowledged the escalation within ${String(timeout)}`);
-      return 'no-ack';
-    }
-    return 'acked';
+  /** Wait for `ack` until `deadline` (workflow time, ms); `interrupt` ends the wait early. */
+  async waitForAck(deadline: number, interrupt: () => boolean): Promise<WaitEnd> {
+    const done = await condition(() => this.acked || interrupt(), Math.max(1, deadline - Date.now()));
+    if (this.acked) return 'answered';
+    return done ? 'interrupted' : 'timed-out';
   }
 
   ack(action: HumanAction): void {
@@ -81,5 +86,9 @@ export class HumanGates {
   reset(): void {
     this.awaitingAck = false;
     this.acked = false;
+  }
+
+  snapshot(): GatesSnapshot {
+    return { ...(this.pendingApproval !== undefined && { pendingApproval: this.pendingApproval }), awaitingAck: this.awaitingAck, acked: this.acked };
   }
 }

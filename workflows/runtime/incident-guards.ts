@@ -1,51 +1,61 @@
-import { ApplicationFailure, condition, patched, proxyLocalActivities } from '@temporalio/workflow';
+import { condition, proxyLocalActivities } from '@temporalio/workflow';
 import type { GuardActivities } from '../../activities/guards/guard-activities.js';
+import type { ActivityName } from '../../activities/contract.js';
+import { changesTarget, type ActivityDeclaration } from '../../activities/declarations.js';
 import type { GuardReply, GuardResult, PauseView } from '../guards/definitions.js';
 import type { AcquireResult, GuardState, IsolationResult, RestartResult, TargetPolicy } from '../guards/guard-state.js';
+import { refused, type StepGuards } from './step-runner.js';
 import type { Timeline } from './timeline.js';
-
-/** Patch id: incidents take their target lock and ask the guards before isolating or restarting. */
-export const PATCH_GUARDS = 'guards-v2';
-/** Patch id: a waiting incident checks now and then that the target's holder still runs. */
-const PATCH_CHECK_HOLDER = 'check-holder-while-waiting';
-/** Patch id: a pause heard while asking the blast radius or the budget holds the step too. */
-const PATCH_PAUSE_AFTER_ASK = 'pause-after-guard-answer';
-/** Failure type of a step the guards refused; the incident escalates instead, undoing nothing. */
-export const GUARD_REFUSED = 'GuardRefused';
-
-// Actions that change a target: the kill switch holds these, and only these.
-const CHANGES_TARGET = new Set(['isolate', 'rejoin', 'restart', 'rollback', 'rollforward']);
 
 const guards = proxyLocalActivities<GuardActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 20 },
 });
 
-export type TargetWait = { kind: 'granted' } | { kind: 'joined'; holder: string; outcome: string } | { kind: 'stopped' };
+/** How the wait for the target ended. `after` is how the incident before this one ended. */
+export type TargetWait =
+  | { kind: 'granted'; after?: { holder: string; outcome: string } }
+  | { kind: 'joined'; holder: string; outcome: string }
+  | { kind: 'stopped' };
+
+/** The guards' side of an incident as it crosses continue-as-new. */
+export interface GuardsSnapshot {
+  paused: GuardState['paused'];
+  pauseVersion: number;
+  sequence: number;
+  holding: boolean;
+}
 
 /** The incident's side of the guards (see workflows/guards/guard-workflow.ts). */
-export class IncidentGuards {
-  readonly enabled: boolean;
-  paused: GuardState['paused'] = null;
+export class IncidentGuards implements StepGuards {
+  paused: GuardState['paused'];
   /** The latest pause version heard; older notices and answers are ignored (-1: none heard yet). */
-  private pauseVersion = -1;
-  private granted = false;
-  private sequence = 0;
+  private pauseVersion: number;
+  private sequence: number;
+  private holding: boolean;
+  private granted: { holder?: string; outcome?: string } | undefined;
   private readonly replies = new Map<string, GuardResult>();
   private holderFinished: { holder: string; outcome: string } | undefined;
-  private holding = false;
 
   constructor(
     private readonly incidentId: string,
     private readonly target: string,
-    dryRun: boolean,
+    readonly enabled: boolean,
     private readonly timeline: Timeline,
-    /** Told whether the incident now waits on the guards; the workflow maps it to MedicStatus. */
-    private readonly onWaiting: (waiting: boolean) => void,
-    /** Tells this run from earlier runs of the same incident id. */
-    private readonly runKey: () => string = () => 'run',
+    /** Told whether the incident now waits on medic pause; the workflow maps it to its lifecycle. */
+    private readonly onPauseHold: (holding: boolean) => void,
+    /** Tells this incident's runs from earlier incidents of the same workflow id. */
+    private readonly runKey: () => string,
+    snapshot?: GuardsSnapshot,
   ) {
-    this.enabled = !dryRun && patched(PATCH_GUARDS);
+    this.paused = snapshot?.paused ?? null;
+    this.pauseVersion = snapshot?.pauseVersion ?? -1;
+    this.sequence = snapshot?.sequence ?? 0;
+    this.holding = snapshot?.holding ?? false;
+  }
+
+  snapshot(): GuardsSnapshot {
+    return { paused: this.paused, pauseVersion: this.pauseVersion, sequence: this.sequence, holding: this.holding };
   }
 
   onReply(reply: GuardReply): void {
@@ -53,10 +63,7 @@ export class IncidentGuards {
     this.heardPause(reply.result);
   }
 
-  /**
-   * A request id unique to this run of the incident and deterministic on replay. The run is in
-   * it (as the id of the signal that opened this run, which replays) because a fingerprint firing again after its incident closed reuses the workflow id.
-   */
+  /** Unique to this incident and deterministic on replay; the sequence crosses continue-as-new. */
   private nextRequestId(): string {
     this.sequence += 1;
     return `${this.incidentId}/${this.runKey()}/${this.sequence}`;
@@ -70,49 +77,45 @@ export class IncidentGuards {
     return result;
   }
 
-  onGranted(): void {
-    this.granted = true;
+  onGranted(granted: { holder?: string; outcome?: string }): void {
+    this.granted = granted;
   }
 
   onHolderFinished(finished: { holder: string; outcome: string }): void {
     this.holderFinished = finished;
   }
 
-  /** A pause notice from the guard; `version` is absent from older guards (then always applied). */
-  onPaused(paused: GuardState['paused'], version?: number): void {
-    if (version !== undefined) {
-      if (version <= this.pauseVersion) return; // older than what an answer already told us
-      this.pauseVersion = version;
-    }
+  /** A pause notice from the guard, applied unless an answer already told us something newer. */
+  onPaused(paused: GuardState['paused'], version: number): void {
+    if (version <= this.pauseVersion) return;
+    this.pauseVersion = version;
     this.paused = paused;
     this.timeline.add('note', paused ? `medic is paused by ${paused.by}: ${paused.reason}` : 'medic resumed', { actor: paused?.by ?? 'medic' });
   }
 
   /** An answer that says the kill switch changed, ahead of its notice. */
   private heardPause(view: PauseView): void {
-    if (view.pauseVersion === undefined || view.pauseVersion <= this.pauseVersion) return;
-    if ((view.paused ?? null) === null && this.paused === null) {
+    if (view.pauseVersion <= this.pauseVersion) return;
+    if (view.paused === null && this.paused === null) {
       this.pauseVersion = view.pauseVersion; // nothing changed for us: no note
       return;
     }
-    this.onPaused(view.paused ?? null, view.pauseVersion);
+    this.onPaused(view.paused, view.pauseVersion);
   }
 
   private async holdWhilePaused(activity: string): Promise<void> {
     this.timeline.add('note', `held before ${activity}: medic is paused (medic resume lifts it)`);
-    this.onWaiting(true);
+    this.onPauseHold(true);
     await condition(() => this.paused === null);
-    this.onWaiting(false);
+    this.onPauseHold(false);
   }
 
-  /** One playbook per target: take the target, or wait for it, or ride along with its holder. */
+  /** One playbook per target: take the target, wait for it, or ride along with its holder. */
   async acquireTarget(policy: TargetPolicy, stop: () => boolean): Promise<TargetWait> {
     if (!this.enabled) return { kind: 'granted' };
     const requestId = this.nextRequestId();
     await guards.guardSend({ op: 'acquire', requestId, incidentId: this.incidentId, target: this.target, policy });
     const answer = await this.answer<AcquireResult>(requestId);
-    // From a guard that sends versions, onReply has applied it already (unless a newer one came).
-    if ((answer as PauseView).pauseVersion === undefined) this.paused = answer.paused;
     if (answer.granted) {
       this.holding = true;
       return { kind: 'granted' };
@@ -121,26 +124,22 @@ export class IncidentGuards {
       'note',
       policy === 'wait'
         ? `waiting: ${answer.holder} is running a playbook on ${this.target}; this one runs after it`
-        : `joined ${answer.holder}, which is already recovering ${this.target}; this incident ends as it ends`,
+        : `joined ${answer.holder}, which is already recovering ${this.target}; this incident decides after it ends`,
       { data: { holder: answer.holder, policy } },
     );
-    const settled = () => this.granted || this.holderFinished !== undefined || stop();
-    if (patched(PATCH_CHECK_HOLDER)) {
-      // A holder that ended without giving the target back (terminated by hand) is released for
-      // it, by whichever waiter notices first; the holder can change while this one waits.
-      for (let checks = 0; ; checks++) {
-        const check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target, checks });
-        if (check.reaped) this.timeline.add('note', `${check.holder ?? 'the holder'} ended without giving ${this.target} back: released it`);
-        if (await condition(settled, check.checkAgainMs)) break;
-      }
-    } else {
-      await guards.guardReapHolder({ requestId: this.nextRequestId(), holder: answer.holder, target: this.target });
-      await condition(settled);
+    const settled = () => this.granted !== undefined || this.holderFinished !== undefined || stop();
+    // A holder that ended without giving the target back (terminated by hand) is released for it,
+    // by whichever waiter notices first; the holder can change while this one waits.
+    for (let checks = 0; ; checks++) {
+      const check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target, checks });
+      if (check.reaped) this.timeline.add('note', `${check.holder ?? 'the holder'} ended without giving ${this.target} back: released it`);
+      if (await condition(settled, check.checkAgainMs)) break;
     }
-    if (this.granted) {
+    if (this.granted !== undefined) {
       this.holding = true;
-      this.timeline.add('note', `${this.target} is free: running the playbook`);
-      return { kind: 'granted' };
+      const { holder, outcome } = this.granted;
+      this.timeline.add('note', `${this.target} is free${holder !== undefined ? ` (${holder} ended ${outcome ?? 'unknown'})` : ''}`);
+      return { kind: 'granted', ...(holder !== undefined && outcome !== undefined && { after: { holder, outcome } }) };
     }
     if (this.holderFinished !== undefined) return { kind: 'joined', ...this.holderFinished };
     return { kind: 'stopped' };
@@ -153,21 +152,26 @@ export class IncidentGuards {
     this.holding = false;
   }
 
-  /** Before a step: hold while paused; ask the blast radius and the restart budget. */
-  async beforeStep(activity: string, compensating: boolean): Promise<void> {
-    if (!this.enabled || compensating) return;
-    if (CHANGES_TARGET.has(activity) && this.paused !== null) await this.holdWhilePaused(activity);
-    if (activity === 'isolate') {
+  /**
+   * Before every attempt of a playbook step: hold while paused (for any activity whose declared
+   * effect changes the target), then ask the guard its declaration names. Per attempt, so a
+   * retried restart counts every restart against the budget.
+   */
+  async beforeAttempt(activity: ActivityName, declaration: ActivityDeclaration<ActivityName>): Promise<void> {
+    if (!this.enabled) return;
+    const changes = changesTarget(declaration.effect);
+    if (changes && this.paused !== null) await this.holdWhilePaused(activity);
+    if (declaration.guard === 'blast-radius') {
       const requestId = this.nextRequestId();
       const asked = await guards.guardAskIsolation({ requestId, incidentId: this.incidentId, target: this.target });
       const answer: IsolationResult = asked.asked ? await this.answer<IsolationResult>(requestId) : { allowed: true };
       if (!answer.allowed) {
         throw refused(
-          `blast radius: pool ${asked.pool ?? '?'} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not isolating ${this.target}`,
+          `blast radius: pool ${asked.pool ?? '?'} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not running ${activity} on ${this.target}`,
         );
       }
     }
-    if (activity === 'restart') {
+    if (declaration.guard === 'restart-budget') {
       const requestId = this.nextRequestId();
       await guards.guardAskRestart({ requestId, incidentId: this.incidentId, target: this.target });
       const answer = await this.answer<RestartResult>(requestId);
@@ -178,12 +182,12 @@ export class IncidentGuards {
       }
     }
     // The pause may have come while the guard was being asked.
-    if (CHANGES_TARGET.has(activity) && this.paused !== null && patched(PATCH_PAUSE_AFTER_ASK)) await this.holdWhilePaused(activity);
+    if (changes && this.paused !== null) await this.holdWhilePaused(activity);
   }
 
   /** After a step: a member back in rotation no longer counts against its pool. */
-  async afterStep(activity: string): Promise<void> {
-    if (this.enabled && activity === 'rejoin') {
+  async afterStep(_activity: ActivityName, declaration: ActivityDeclaration<ActivityName>): Promise<void> {
+    if (this.enabled && declaration.effect === 'puts-back') {
       await guards.guardReleaseIsolation({ requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target });
     }
   }
@@ -191,8 +195,4 @@ export class IncidentGuards {
   get holdsTarget(): boolean {
     return this.holding;
   }
-}
-
-function refused(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: GUARD_REFUSED, nonRetryable: true, message });
 }

@@ -1,5 +1,4 @@
 import { condition, setHandler } from '@temporalio/workflow';
-import { findPlaybook } from '../../playbooks/index.js';
 import type { Signal } from '../../src/signals/signal-schema.js';
 import {
   abortUpdate,
@@ -18,30 +17,33 @@ import { validateAction } from './human-gates.js';
 import type { IncidentGuards } from './incident-guards.js';
 import type { IncidentRun } from './incident-run.js';
 
-/** Signals and queries: every distinct notification is recorded once. */
-export function registerSignalHandlers(run: IncidentRun): void {
-  const { timeline, input } = run;
+/** Signals and queries: every distinct notification is in the record, repeats as counts. */
+export function registerSignalHandlers(run: IncidentRun, stopsOnResolve: boolean): void {
+  const { timeline, input, signals } = run;
   const takeSignal = (signal: Signal): boolean => {
-    if (run.seenSignals.has(signal.id)) return false;
-    run.seenSignals.add(signal.id);
-    timeline.add(signal.status === 'resolved' ? 'resolved' : 'signal', `${signal.status}: ${signal.alertname} on ${signal.service}`, {
-      actor: signal.source,
-      data: {
-        signalId: signal.id,
-        severity: signal.severity,
-        ...(signal.startsAt !== undefined && { startsAt: signal.startsAt }),
-        ...(signal.summary !== undefined && { summary: signal.summary }),
-      },
-    });
+    const taken = signals.take(signal, new Date().toISOString());
+    if (taken === 'duplicate') return false;
+    // The first firing and the first resolution are entries; later ones are counted (state query,
+    // details, and a summary entry when the incident closes), so any number of them stays bounded.
+    if (taken === 'new') {
+      timeline.add(signal.status === 'resolved' ? 'resolved' : 'signal', `${signal.status}: ${signal.alertname} on ${signal.service}`, {
+        actor: signal.source,
+        data: {
+          signalId: signal.id,
+          severity: signal.severity,
+          ...(signal.startsAt !== undefined && { startsAt: signal.startsAt }),
+          ...(signal.summary !== undefined && { summary: signal.summary }),
+        },
+      });
+    }
     return true;
   };
   const onResolved = (signal: Signal): void => {
-    if (!takeSignal(signal) || run.resolvedBy !== undefined) return;
+    if (!takeSignal(signal) || run.resolvedBy !== undefined || run.closed) return;
     run.resolvedBy = signal;
-    if (run.holding) run.resolvedDuringHold = true;
-    if (!run.playbookRunning) run.resolvedAfterRun = true;
-    if (run.playbookScope !== undefined && findPlaybook(input.playbook)?.stopsOnResolve) {
-      timeline.add('note', `${input.playbook} stops when its alert resolves: stopping and undoing its steps`);
+    run.resolvedWhileRunning = run.playbookRunning;
+    if (run.playbookScope !== undefined && stopsOnResolve) {
+      timeline.add('note', `${input.playbook} stops when its alert resolves: stopping and undoing what is safe to undo`);
       run.playbookScope.cancel();
     }
   };
@@ -61,7 +63,7 @@ export function registerSignalHandlers(run: IncidentRun): void {
 /** What the guard workflow tells an incident: its target is free, the incident it joined ended, pause. */
 export function registerGuardSignals(run: IncidentRun, guards: IncidentGuards): void {
   setHandler(guardReplySignal, (reply) => guards.onReply(reply));
-  setHandler(targetGrantedSignal, () => guards.onGranted());
+  setHandler(targetGrantedSignal, (granted) => guards.onGranted(granted));
   setHandler(holderFinishedSignal, (finished) => guards.onHolderFinished(finished));
   setHandler(pausedSignal, (paused, version) => {
     guards.onPaused(paused, version);
@@ -96,7 +98,7 @@ export function registerHumanActions(run: IncidentRun, escalations: Escalations)
     ackUpdate,
     async (action) => {
       gates.ack(action);
-      run.setStatus(run.holding ? run.heldOutcome : 'escalated');
+      run.apply({ type: 'acked' });
       await escalations.followUp('acknowledge', `acknowledged by ${action.by}: ${action.reason}`);
       return run.state();
     },
@@ -120,7 +122,7 @@ export function registerHumanActions(run: IncidentRun, escalations: Escalations)
     {
       validator: (action) => {
         open(action);
-        if (!run.holding || run.retryRequest !== undefined) {
+        if (run.phase.name !== 'held' || run.retryRequest !== undefined) {
           throw new Error(
             `cannot retry incident ${incidentId} while it is ${run.status}: retry is for an escalated or failed playbook waiting for a human`,
           );
@@ -144,7 +146,7 @@ export function registerHumanActions(run: IncidentRun, escalations: Escalations)
         open(action);
         if (run.abortRequest !== undefined) throw new Error(`incident ${incidentId} is already being aborted by ${run.abortRequest.by}`);
       },
-      description: 'Stop the playbook and undo its steps (compensations run newest first).',
+      description: 'Stop the playbook and undo what is safe to undo, newest first.',
     },
   );
   setHandler(

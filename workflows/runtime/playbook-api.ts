@@ -1,36 +1,28 @@
 import type { Duration } from '@temporalio/common';
+import type { z } from 'zod';
 import type { ActivityInput, ActivityName, ActivityOutput, StepInput } from '../../activities/contract.js';
+import type { RetryProfileName } from '../../activities/declarations.js';
 import type { Params } from '../definitions.js';
 import type { StepRetry } from './retry-profiles.js';
 
-/** An undo registered by a successful step; run in reverse order when the playbook fails or is aborted. */
-export interface CompensationSpec {
-  name: string;
-  activity: ActivityName;
-  params?: Params;
-  /** Time allowed for one attempt of the undo. */
-  timeout?: Duration;
-  /** Set for undos that wait (a rejoin draining, a roll-forward restarting). */
-  heartbeatTimeout?: Duration;
-}
-
-export interface StepSpec<K extends ActivityName> {
-  /** Human name shown in the timeline and the Web UI, e.g. "isolate checkout-api". */
-  name: string;
-  activity: K;
+/**
+ * What differs in one call from the activity's declaration (activities/declarations.ts): the
+ * timeouts, heartbeat, retry profile, undo and dry-run result all come from there by default.
+ */
+export interface StepOptions<K extends ActivityName> {
   /** Extra parameters for this call, merged over the incident's parameters. */
   params?: Params;
   /** Fields of the activity's input beyond the common ones (e.g. the escalation event). */
   with?: Omit<ActivityInput<K>, keyof StepInput>;
-  retry?: StepRetry;
+  retry?: RetryProfileName | StepRetry;
   /** Time allowed for one attempt. */
   timeout?: Duration;
-  /** Set for steps that wait: the activity must heartbeat more often than this. */
-  heartbeatTimeout?: Duration;
-  /** The undo of this step, registered once it succeeded. */
-  compensate?: CompensationSpec | ((output: ActivityOutput<K>) => CompensationSpec);
-  /** What the step is assumed to return in a dry run, where nothing is called. */
-  dryRunResult: ActivityOutput<K>;
+  /** For steps that wait: the activity must heartbeat more often than this. */
+  heartbeat?: Duration;
+  /** `false`: register no undo for this step, even if the activity declares one. */
+  undo?: false;
+  /** What a dry run assumes the step returned (default: the activity's declared dry-run result). */
+  dryRun?: ActivityOutput<K>;
 }
 
 export type ApprovalResult = 'approved' | 'timed-out';
@@ -38,16 +30,23 @@ export type EscalationResult = 'acked' | 'no-ack';
 /** How a playbook run ends when it does not throw. */
 export type PlaybookOutcome = 'recovered' | 'escalated';
 
-/** The step API a playbook is written against. */
-export interface PlaybookContext {
+/** The step API a playbook is written against. `P` is its parameters, parsed with defaults. */
+export interface PlaybookContext<P = Params> {
   readonly incidentId: string;
   readonly target: string;
   readonly service: string;
   readonly alertname: string;
   readonly severity: string;
   readonly dryRun: boolean;
-  readonly params: Params;
-  step<K extends ActivityName>(spec: StepSpec<K>): Promise<ActivityOutput<K>>;
+  readonly params: P;
+  /** Run one activity as a named step: retried, recorded, guarded, its undo registered. */
+  step<K extends ActivityName>(name: string, activity: K, options?: StepOptions<K>): Promise<ActivityOutput<K>>;
+  /**
+   * Run something whose failure must not stop the playbook (evidence, a courtesy notice). A
+   * failure is noted and `undefined` returned; a cancellation (abort, resolution) is never
+   * swallowed: it goes on up, so the playbook stops.
+   */
+  optional<T>(what: string, fn: () => Promise<T>): Promise<T | undefined>;
   /** Wait for a human `approve`; resolves 'timed-out' when nobody answers in time. */
   approval(question: string, options: { timeout: Duration }): Promise<ApprovalResult>;
   /** Notify the escalation channel, then wait for a human `ack`. */
@@ -55,11 +54,24 @@ export interface PlaybookContext {
   note(message: string, data?: Params): void;
 }
 
-export interface Playbook {
+/** A zod object schema of a playbook's route parameters, with defaults. */
+export type ParamsSchema = z.ZodObject;
+
+export interface Playbook<S extends ParamsSchema = ParamsSchema> {
   name: string;
   description: string;
   /**
-   * Whether a `resolved` signal stops the playbook (its compensations run).
+   * The route parameters it takes, with their defaults. Routes are checked against it when the
+   * configuration loads, so a typo ("15 minuets") is an error at start, not at 3 a.m.
+   */
+  params: S;
+  /**
+   * The activities it may call. The configuration check requires, for each route's target, the
+   * sections those activities declare; a call to any other activity is refused.
+   */
+  activities: readonly ActivityName[];
+  /**
+   * Whether a `resolved` signal stops the playbook (its undos run).
    * False where the playbook's own actions can make the alert resolve, e.g. isolating a
    * backend clears an error-rate alert before the backend is actually fixed.
    */
@@ -69,5 +81,10 @@ export interface Playbook {
    * then run; or `join` it, running nothing and ending as it ends. Default `wait`.
    */
   targetPolicy?: 'wait' | 'join';
-  run(ctx: PlaybookContext): Promise<PlaybookOutcome>;
+  run(ctx: PlaybookContext<z.output<S>>): Promise<PlaybookOutcome>;
+}
+
+/** Declare a playbook; the type of `ctx.params` follows from its schema. */
+export function definePlaybook<S extends ParamsSchema>(playbook: Playbook<S>): Playbook<S> {
+  return playbook;
 }

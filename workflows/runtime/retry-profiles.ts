@@ -1,3 +1,5 @@
+import type { RetryProfileName } from '../../activities/declarations.js';
+
 /**
  * How a step retries. medic retries in the workflow rather than on the server so that
  * every attempt, with its error and duration, is in the timeline an on-call engineer reads.
@@ -7,8 +9,6 @@ export interface StepRetry {
   initialIntervalMs: number;
   backoffCoefficient: number;
   maximumIntervalMs: number;
-  /** ApplicationFailure types that stop the step at once, beside those marked non-retryable. */
-  nonRetryableErrorTypes?: string[];
 }
 
 export const RETRY = {
@@ -19,7 +19,7 @@ export const RETRY = {
   /** Undo steps: leaving a target half-changed is worse than waiting. */
   compensation: { maximumAttempts: 5, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000 },
   once: { maximumAttempts: 1, initialIntervalMs: 0, backoffCoefficient: 1, maximumIntervalMs: 0 },
-} as const satisfies Record<string, StepRetry>;
+} as const satisfies Record<RetryProfileName, StepRetry>;
 
 /** Delay before attempt `attempt + 1`. */
 export function backoffMs(retry: StepRetry, attempt: number): number {

@@ -1,20 +1,32 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure, type Duration } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import { isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { ActivityName, ActivityOutput, MedicActivities } from '../../activities/contract.js';
-import { NON_RETRYABLE_FAILURES } from '../../activities/contract.js';
+import { declarationOf, type ActivityDeclaration } from '../../activities/declarations.js';
 import type { Params } from '../definitions.js';
-import type { StepSpec } from './playbook-api.js';
+import type { StepOptions } from './playbook-api.js';
 import { RETRY, backoffMs, type StepRetry } from './retry-profiles.js';
 import type { IncidentMetrics } from './incident-metrics.js';
+import { noteAttempt, noteVerify, verifiedSinceLastChange, type TargetFacts } from './target-facts.js';
 import type { Timeline } from './timeline.js';
 
-const DEFAULT_STEP_TIMEOUT: Duration = '2 minutes';
+// The server runs each attempt exactly once; the loop below owns retries (see retry-profiles.ts),
+// so every attempt, with its error and duration, is in the timeline. Timeouts come per call from
+// the activity's declaration.
+const activities = proxyActivities<MedicActivities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 1 } });
 
-// The server runs each attempt exactly once; the loop below owns retries (see retry-profiles.ts).
-const activities = proxyActivities<MedicActivities>({
-  startToCloseTimeout: DEFAULT_STEP_TIMEOUT,
-  retry: { maximumAttempts: 1 },
-});
+/** Failure types the engine itself raises (the one error ladder: see failureFacts). */
+export const STEP_FAILED = 'StepFailed';
+/** A guard (kill switch, blast radius, budget) or a safety rule refused the step: escalate, undo nothing more. */
+export const GUARD_REFUSED = 'GuardRefused';
+/** The playbook called an activity it did not declare, or put back an unverified target: a playbook bug. */
+export const PLAYBOOK_BUG = 'PlaybookBug';
+
+export interface StepGuards {
+  /** Before each attempt: hold while paused, ask the blast radius and the restart budget. Throws GuardRefused. */
+  beforeAttempt(activity: ActivityName, declaration: ActivityDeclaration<ActivityName>): Promise<void>;
+  /** After a successful step: a member back in rotation no longer counts against its pool. */
+  afterStep(activity: ActivityName, declaration: ActivityDeclaration<ActivityName>): Promise<void>;
+}
 
 export interface StepEnv {
   incidentId: string;
@@ -23,11 +35,10 @@ export interface StepEnv {
   dryRun: boolean;
   timeline: Timeline;
   metrics: IncidentMetrics;
-  /** Asked before each step and told after it (kill switch, blast radius, restart budget). */
-  guards?: {
-    beforeStep(activity: string, compensating: boolean): Promise<void>;
-    afterStep(activity: string): Promise<void>;
-  };
+  facts: TargetFacts;
+  /** The activities the playbook declared; undefined for engine steps (escalations, undos). */
+  allowed?: readonly ActivityName[];
+  guards?: StepGuards;
   /** Called with the step now running (or undefined), for current details and state. */
   onRunning(label: string | undefined): void;
 }
@@ -38,95 +49,102 @@ export interface FailureFacts {
   nonRetryable: boolean;
 }
 
-/** Turn whatever an activity threw into the facts a retry decision and a timeline need. */
+/**
+ * Whatever an activity or the engine threw, as the facts a retry decision and a timeline need.
+ * Retry or not is decided here only: by the failure's own nonRetryable flag, which drivers set.
+ */
 export function failureFacts(err: unknown): FailureFacts {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     return { message: cause.message, type: cause.type ?? 'Error', nonRetryable: cause.nonRetryable === true };
   }
-  if (cause instanceof TimeoutFailure) {
-    return { message: `timed out (${String(cause.timeoutType)})`, type: 'Timeout', nonRetryable: false };
-  }
+  if (cause instanceof TimeoutFailure) return { message: `timed out (${String(cause.timeoutType)})`, type: 'Timeout', nonRetryable: false };
   if (cause instanceof Error) return { message: cause.message, type: cause.name, nonRetryable: false };
   return { message: String(cause), type: 'Error', nonRetryable: false };
 }
 
-/** Thrown when a step failed beyond its retries; the playbook's compensations then run. */
-export const STEP_FAILED = 'StepFailed';
+export function refused(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: GUARD_REFUSED, nonRetryable: true, message });
+}
 
-export async function runStep<K extends ActivityName>(
-  env: StepEnv,
-  spec: StepSpec<K>,
-  options: { compensating?: boolean } = {},
-): Promise<ActivityOutput<K>> {
-  const input = { incidentId: env.incidentId, target: env.target, params: { ...env.params, ...spec.params } };
-  const retry: StepRetry = spec.retry ?? RETRY.careful;
+function playbookBug(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: PLAYBOOK_BUG, nonRetryable: true, message });
+}
 
+const retryOf = (retry: StepOptions<ActivityName>['retry'], fallback: keyof typeof RETRY): StepRetry =>
+  typeof retry === 'string' ? RETRY[retry] : (retry ?? RETRY[fallback]);
+
+/** One named step: checks, attempts with backoff, timeline entries; throws StepFailed after the last attempt. */
+export async function runStep<K extends ActivityName>(env: StepEnv, name: string, activity: K, options: StepOptions<K> = {}): Promise<ActivityOutput<K>> {
+  const declaration = declarationOf(activity);
+  const input = { incidentId: env.incidentId, target: env.target, params: { ...env.params, ...options.params } };
+  const retry = retryOf(options.retry, declaration.retry);
+
+  if (env.allowed !== undefined && !env.allowed.includes(activity)) {
+    throw playbookBug(`step "${name}" calls ${activity}, which the playbook does not declare in its activities. To fix: add '${activity}' to the playbook's activities`);
+  }
+  if (declaration.effect === 'puts-back' && !verifiedSinceLastChange(env.facts) && !env.dryRun) {
+    throw playbookBug(`refused to ${name}: no verify has passed since the last change to ${env.target}, so it stays out of rotation`);
+  }
   if (env.dryRun) {
-    env.timeline.add('step-dry-run', `would run ${spec.name} (${spec.activity})`, {
-      step: spec.name,
-      data: { activity: spec.activity, params: input.params },
-    });
-    return spec.dryRunResult;
+    env.timeline.add('step-dry-run', `would run ${name} (${activity})`, { step: name, data: { activity, params: input.params } });
+    return options.dryRun ?? declaration.dryRun;
   }
 
-  await env.guards?.beforeStep(spec.activity, options.compensating === true);
   for (let attempt = 1; ; attempt++) {
-    const label = `${spec.name} (attempt ${attempt} of ${retry.maximumAttempts})`;
+    await env.guards?.beforeAttempt(activity, declaration as ActivityDeclaration<ActivityName>);
+    const label = `${name} (attempt ${attempt} of ${retry.maximumAttempts})`;
     env.onRunning(label);
-    env.timeline.add('step-started', `started ${spec.name}`, { step: spec.name, attempt, data: { activity: spec.activity } });
+    env.timeline.add('step-started', `started ${name}`, { step: name, attempt, data: { activity } });
+    noteAttempt(env.facts, declaration.effect);
     const startedAt = Date.now();
     try {
-      const call = activities[spec.activity] as unknown as {
-        executeWithOptions(options: object, args: unknown[]): Promise<ActivityOutput<K>>;
-      };
+      const call = activities[activity] as unknown as { executeWithOptions(options: object, args: unknown[]): Promise<ActivityOutput<K>> };
+      const heartbeat = options.heartbeat ?? declaration.heartbeat;
       const output = await call.executeWithOptions(
         {
-          startToCloseTimeout: spec.timeout ?? DEFAULT_STEP_TIMEOUT,
-          ...(spec.heartbeatTimeout !== undefined && { heartbeatTimeout: spec.heartbeatTimeout }),
+          startToCloseTimeout: options.timeout ?? declaration.timeout,
+          ...(heartbeat !== undefined && { heartbeatTimeout: heartbeat }),
           retry: { maximumAttempts: 1 },
           summary: label,
         },
-        [{ ...input, ...spec.with }],
+        [{ ...input, ...options.with }],
       );
       const durationMs = Date.now() - startedAt;
       const healthy = (output as { healthy?: unknown }).healthy;
-      env.timeline.add('step-succeeded', `${spec.name}: ${output.summary}`, {
-        step: spec.name,
+      if (declaration.effect === 'verifies') noteVerify(env.facts, healthy === true);
+      env.timeline.add('step-succeeded', `${name}: ${output.summary}`, {
+        step: name,
         attempt,
         durationMs,
-        data: { activity: spec.activity, ...(typeof healthy === 'boolean' && { healthy }), ...output.data },
+        data: { activity, ...(typeof healthy === 'boolean' && { healthy }), ...output.data },
       });
-      env.metrics.stepAttempt(spec.activity, 'succeeded', durationMs);
+      env.metrics.stepAttempt(activity, 'succeeded', durationMs);
       env.onRunning(undefined);
-      await env.guards?.afterStep(spec.activity);
+      await env.guards?.afterStep(activity, declaration as ActivityDeclaration<ActivityName>);
       return output;
     } catch (err) {
       env.onRunning(undefined);
       if (isCancellation(err)) throw err;
       const facts = failureFacts(err);
-      const stopNow =
-        facts.nonRetryable ||
-        NON_RETRYABLE_FAILURES.includes(facts.type) ||
-        (retry.nonRetryableErrorTypes ?? []).includes(facts.type);
-      const last = stopNow || attempt >= retry.maximumAttempts;
+      const last = facts.nonRetryable || attempt >= retry.maximumAttempts;
       const durationMs = Date.now() - startedAt;
-      env.timeline.add('step-failed', `${spec.name} failed: ${facts.message}`, {
-        step: spec.name,
+      env.timeline.add('step-failed', `${name} failed: ${facts.message}`, {
+        step: name,
         attempt,
         durationMs,
-        data: { activity: spec.activity, errorType: facts.type, final: last },
+        data: { activity, errorType: facts.type, final: last },
       });
-      env.metrics.stepAttempt(spec.activity, 'failed', durationMs);
+      env.metrics.stepAttempt(activity, 'failed', durationMs);
       if (last) {
         throw ApplicationFailure.create({
           type: STEP_FAILED,
           nonRetryable: true,
-          message: `step "${spec.name}" failed after ${attempt} attempt(s): ${facts.message}`,
-          details: [{ step: spec.name, attempts: attempt, errorType: facts.type }],
+          message: `step "${name}" failed after ${attempt} attempt(s): ${facts.message}`,
+          details: [{ step: name, attempts: attempt, errorType: facts.type }],
         });
       }
-      await sleep(backoffMs(retry, attempt), { summary: `backoff before retrying ${spec.name}` });
+      await sleep(backoffMs(retry, attempt), { summary: `backoff before retrying ${name}` });
     }
   }
 }
