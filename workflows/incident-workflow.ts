@@ -167,7 +167,9 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
   async function takeTarget(pb: Playbook): Promise<Stage> {
     const stopped = () => run.abortRequest !== undefined || run.resolvedBy !== undefined;
     const wait = await guards.acquireTarget(pb.targetPolicy ?? 'wait', () => stopped() || run.continueDue());
-    if (wait.kind === 'stopped') return stopped() ? close(run.abortRequest !== undefined ? 'aborted' : 'resolved') : continueIfDue({ at: 'target' });
+    // An abort or a resolution while it waited ends it, whatever the wait's own answer was.
+    if (stopped()) return close(run.abortRequest !== undefined ? 'aborted' : 'resolved');
+    if (wait.kind === 'stopped') return continueIfDue({ at: 'target' });
     const before = wait.kind === 'joined' ? wait : wait.after;
     if (wait.kind === 'joined' && wait.outcome === 'recovered') {
       timeline.add('note', `${wait.holder} recovered ${input.target}; this incident ends with it`, { data: { holder: wait.holder, holderOutcome: wait.outcome } });

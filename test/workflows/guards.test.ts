@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { GuardsSchema } from '../../src/config/guards-schema.js';
-import { abortUpdate, approveUpdate, stateQuery, timelineQuery, type IncidentState } from '../../workflows/definitions.js';
+import { abortUpdate, approveUpdate, retryUpdate, stateQuery, timelineQuery, type IncidentState } from '../../workflows/definitions.js';
 import { guardRequestSignal, guardStateQuery, guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { emptyGuardState } from '../../workflows/guards/guard-state.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
@@ -52,10 +52,10 @@ describe('guards', () => {
     assert.equal(first.outcome, 'recovered');
     assert.equal(second.outcome, 'recovered', 'the joined incident ends as the one it joined');
     assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin'], 'one set of actions on web-1');
-    assert.ok(entriesOf(second, 'note').some((e) => e.message === `${first.incidentId} ended recovered; this incident ends with it`));
+    assert.ok(entriesOf(second, 'note').some((e) => e.message === `${first.incidentId} recovered web-1; this incident ends with it`));
   });
 
-  it('a second incident with the wait policy runs after the first one finishes', async (t) => {
+  it('a second incident with the wait policy escalates when the first ends other than recovered, and runs on retry', async (t) => {
     const name = uniqueName(t.name);
     const fleet = new FakeFleet();
     const route = testRoute({ target: 'db-1', playbook: 'diagnose-and-escalate', params: { ackTimeout: '10 minutes', humanHold: '10 minutes' } });
@@ -68,14 +68,19 @@ describe('guards', () => {
       );
       assert.equal(fleet.order.filter((x) => x === 'diagnose').length, 1, 'the second has not started');
       await act(a, abortUpdate, 'ivy', 'handled by hand');
-      await waitFor(b, 'the second escalation', (s) => s.awaitingAck);
-      assert.equal(fleet.order.filter((x) => x === 'diagnose').length, 2, 'the second ran once the first was done');
+      // The target is in a state nobody verified: the second decides nothing on its own.
+      await waitFor(b, 'the second to page a human', (s) => s.awaitingAck);
+      assert.equal(fleet.order.filter((x) => x === 'diagnose').length, 1, 'the second did not act on its own');
+      const notes = (await b.query(timelineQuery)).map((e) => e.message);
+      assert.ok(notes.some((m) => m.startsWith(`${a.workflowId} ended aborted on db-1, which this incident waited for`)), notes.join('\n'));
+      await act(b, retryUpdate, 'ivy', 'checked db-1, go ahead');
+      await eventually('the second to run on retry', async () => (fleet.order.filter((x) => x === 'diagnose').length === 2 ? true : undefined));
       await act(b, abortUpdate, 'ivy', 'done');
       await saveHistoryFixture('diagnose-and-escalate-guarded-waited', b);
     });
   });
 
-  it('a waiting incident takes the target once its holder is terminated by hand, without a new incident to notice', async (t) => {
+  it('a waiting incident takes the target once its holder is terminated by hand, and escalates with the holder outcome', async (t) => {
     const name = uniqueName(t.name);
     const fleet = new FakeFleet();
     const route = testRoute({ target: 'db-2', playbook: 'diagnose-and-escalate', params: { ackTimeout: '10 minutes', humanHold: '10 minutes' } });
@@ -96,10 +101,11 @@ describe('guards', () => {
           return markers.some((p) => Buffer.from(p.data ?? new Uint8Array()).toString().includes('"activity_type":"guardReapTarget"')) ? true : undefined;
         });
         await a.terminate('operator terminated it by hand');
-        await waitFor(b, 'the second to run and escalate', (s) => s.awaitingAck);
+        await waitFor(b, 'the second to escalate', (s) => s.awaitingAck);
         const notes = (await b.query(timelineQuery)).map((e) => e.message);
         assert.ok(notes.includes(`${a.workflowId} ended without giving db-2 back: released it`), notes.join('\n'));
-        assert.equal(fleet.order.filter((x) => x === 'diagnose').length, 2, 'the second ran once the holder was gone');
+        assert.ok(notes.some((m) => m.startsWith(`${a.workflowId} ended terminated on db-2`)), notes.join('\n'));
+        assert.equal(fleet.order.filter((x) => x === 'diagnose').length, 1, 'the second acted on nothing it could not see');
         await act(b, abortUpdate, 'ivy', 'done');
         await saveHistoryFixture('diagnose-and-escalate-holder-terminated', b);
       },

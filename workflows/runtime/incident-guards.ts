@@ -167,7 +167,7 @@ export class IncidentGuards implements StepGuards {
       const answer: IsolationResult = asked.asked ? await this.answer<IsolationResult>(requestId) : { allowed: true };
       if (!answer.allowed) {
         throw refused(
-          `blast radius: pool ${asked.pool ?? '?'} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not running ${activity} on ${this.target}`,
+          `blast radius: pool ${asked.pool ?? '?'} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not isolating ${this.target}`,
         );
       }
     }
