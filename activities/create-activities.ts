@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { MedicConfig } from '../src/config/config-schema.js';
 import type { TargetConfig } from '../src/config/target-schema.js';
-import type { EscalateInput, MedicActivities, StepInput } from './contract.js';
+import type { ActivityName, EscalateInput, MedicActivities, StepInput } from './contract.js';
+import { ACTIVITIES, type TargetSection } from './declarations.js';
 import { captureEvidence } from './diagnose/capture-evidence.js';
 import { sendEscalation } from './escalate/send-escalation.js';
 import { misconfigured, toActivityFailure, unknownTarget } from './failures.js';
@@ -15,16 +16,6 @@ export interface ActivityDeps {
   config: MedicConfig;
   logger: Logger;
 }
-
-/** The sections of a target each step needs, and the words that say what to add. */
-const NEEDS = {
-  isolate: { section: 'haproxy', what: 'an haproxy section (runtimeApi, backend, server)' },
-  rejoin: { section: 'haproxy', what: 'an haproxy section (runtimeApi, backend, server)' },
-  restart: { section: 'process', what: 'a process section (manager: pm2, systemd or command)' },
-  verify: { section: 'verify', what: 'a verify section (checks: http, tcp or prometheus)' },
-  rollback: { section: 'release', what: 'a release section (releasesDir, currentLink)' },
-  rollforward: { section: 'release', what: 'a release section (releasesDir, currentLink)' },
-} as const satisfies Record<string, { section: keyof TargetConfig; what: string }>;
 
 /**
  * The activities the worker serves, built from the validated configuration.
@@ -40,16 +31,18 @@ export function createActivities({ config, logger }: ActivityDeps): MedicActivit
     if (target === undefined) throw unknownTarget(input.target);
     return target;
   };
-  const needs = <K extends keyof typeof NEEDS>(step: K, input: StepInput): NonNullable<TargetConfig[(typeof NEEDS)[K]['section']]> => {
+  // The section each activity needs comes from its declaration (activities/declarations.ts).
+  const needs = <S extends TargetSection>(step: ActivityName, input: StepInput, expected: S): NonNullable<TargetConfig[S]> => {
     const target = targetOf(input);
-    const { section, what } = NEEDS[step];
-    const value = target[section];
+    const { name, hint } = ACTIVITIES[step].section as { name: S; hint: string };
+    if (name !== expected) throw new Error(`activities/declarations.ts says ${step} needs ${name}, its driver reads ${expected}: fix one of them`);
+    const value = target[name];
     if (value === undefined) {
       throw misconfigured(
-        `target "${input.target}" has no ${step} driver configured, so medic cannot ${step} it. To fix: add ${what} under targets.${input.target}, or route this alert to diagnose-and-escalate`,
+        `target "${input.target}" has no ${step} driver configured, so medic cannot ${step} it. To fix: add ${hint} under targets.${input.target}, or route this alert to diagnose-and-escalate`,
       );
     }
-    return value as NonNullable<TargetConfig[(typeof NEEDS)[K]['section']]>;
+    return value as NonNullable<TargetConfig[S]>;
   };
 
   /** Log the step's start and end, and turn driver errors into ApplicationFailures. */
@@ -73,15 +66,15 @@ export function createActivities({ config, logger }: ActivityDeps): MedicActivit
   const releaseTarget = (input: StepInput, step: 'rollback' | 'rollforward') => ({
     target: input.target,
     incidentId: input.incidentId,
-    release: needs(step, input),
+    release: needs(step, input, 'release'),
     process: targetOf(input).process,
   });
 
   return {
-    isolate: step(async (input) => isolateServer(input.target, needs('isolate', input))),
-    rejoin: step(async (input) => rejoinServer(input.target, needs('rejoin', input))),
-    restart: step(async (input) => restartProcess(input.target, needs('restart', input))),
-    verify: step(async (input) => verifyTarget(input.target, needs('verify', input))),
+    isolate: step(async (input) => isolateServer(input.target, needs('isolate', input, 'haproxy'))),
+    rejoin: step(async (input) => rejoinServer(input.target, needs('rejoin', input, 'haproxy'))),
+    restart: step(async (input) => restartProcess(input.target, needs('restart', input, 'process'))),
+    verify: step(async (input) => verifyTarget(input.target, needs('verify', input, 'verify'))),
     rollback: step(async (input) => rollBack(releaseTarget(input, 'rollback'))),
     rollforward: step(async (input) => rollForward(releaseTarget(input, 'rollforward'), input.params['version'])),
     diagnose: step(async (input) => captureEvidence(input.target, targetOf(input))),

@@ -3,6 +3,7 @@ import { EscalationSchema } from './escalation-schema.js';
 import { GuardsSchema } from './guards-schema.js';
 import { IntakeSchema } from './intake-schema.js';
 import { RouteActionSchema, RouteSchema, targetName } from './route-schema.js';
+import { checkRoute } from './route-checks.js';
 import { TargetSchema } from './target-schema.js';
 
 // The configuration file (YAML). Checked once at start; every error names the bad field.
@@ -19,7 +20,14 @@ export const ConfigSchema = z
     /** `medic intake`: how long one request may take before it answers 503 (see docs/intake.md). */
     intake: IntakeSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const issues = [
+      ...config.routes.flatMap((route, i) => checkRoute(route, ['routes', i], config.targets)),
+      ...(config.defaultRoute !== undefined ? checkRoute(config.defaultRoute, ['defaultRoute'], config.targets) : []),
+    ];
+    for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 
 export type MedicConfig = z.infer<typeof ConfigSchema>;
 export type { Route, RouteAction } from './route-schema.js';

@@ -31,3 +31,43 @@ describe('configuration', () => {
     assert.throws(() => loadConfig('/nonexistent/medic.yaml'), /cannot read configuration \/nonexistent\/medic\.yaml.*To fix: set MEDIC_CONFIG/);
   });
 });
+
+describe('routes are checked against their playbook when the configuration loads', () => {
+  const withRoute = (route: string, targets = '') =>
+    `routes:\n${route}\ntargets:\n  web-1:\n    haproxy: { runtimeApi: { socket: /tmp/x.sock }, backend: b, server: s }\n${targets}escalation: { channels: [{ type: log }] }\n`;
+
+  it('refuses a misspelt duration in a route parameter, naming the route and the field', () => {
+    const text = withRoute('  - name: checkout\n    playbook: diagnose-and-escalate\n    targetFromLabel: instance\n    params: { ackTimeout: 15 minuets }');
+    assert.throws(() => parseConfig(text, 'medic.yaml'), (err: unknown) => {
+      const message = (err as Error).message;
+      assert.match(message, /routes\.0\.params\.ackTimeout/);
+      assert.match(message, /route "checkout"/);
+      assert.match(message, /"15 minuets" is not a duration/);
+      return true;
+    });
+  });
+
+  it('refuses a parameter the playbook does not take, and says which', () => {
+    const text = withRoute('  - name: checkout\n    playbook: http-service-outage\n    targetFromLabel: instance\n    params: { approveRestarts: true }');
+    assert.throws(() => parseConfig(text, 'medic.yaml'), /http-service-outage takes no parameter "approveRestarts"/);
+  });
+
+  it('refuses a route whose target lacks a section its playbook needs, and says what to add', () => {
+    const text = withRoute('  - name: web\n    playbook: http-service-outage\n    target: web-1');
+    assert.throws(() => parseConfig(text, 'medic.yaml'), (err: unknown) => {
+      const message = (err as Error).message;
+      assert.match(message, /may restart web-1, which needs a process section/);
+      assert.match(message, /may verify web-1, which needs a verify section/);
+      assert.match(message, /may rollback web-1, which needs a release section/);
+      assert.doesNotMatch(message, /isolate web-1/, 'the haproxy section is there');
+      return true;
+    });
+  });
+
+  it('accepts durations in every documented form and applies the defaults', () => {
+    for (const value of ['90s', '15m', '15 minutes', '1h', '1d', '900000']) {
+      const text = withRoute(`  - name: c\n    playbook: diagnose-and-escalate\n    targetFromLabel: instance\n    params: { ackTimeout: ${value} }`);
+      assert.doesNotThrow(() => parseConfig(text, 'medic.yaml'), value);
+    }
+  });
+});
