@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { makeSignal } from '../../src/signals/make-signal.js';
+import { Journal, PlaybookChangedError } from '../../workflows/runtime/journal.js';
+import { SignalRecord } from '../../workflows/runtime/signal-record.js';
+import { MAX_TIMELINE_ENTRIES, Timeline } from '../../workflows/runtime/timeline.js';
+
+const signal = (id: string, status: 'firing' | 'resolved' = 'firing') =>
+  makeSignal({ id, alertname: 'HighErrorRate', service: 'checkout', source: 'generic', fingerprint: 'fp-1', status });
+
+describe('bounded incident record', () => {
+  it('keeps the timeline bounded: the opening kept, older entries summarised by kind, numbering unbroken', () => {
+    const timeline = new Timeline();
+    for (let i = 0; i < 5_000; i++) timeline.add(i === 0 ? 'incident-opened' : 'note', `entry ${i}`);
+    const all = timeline.all();
+    assert.ok(all.length <= MAX_TIMELINE_ENTRIES + 1, `${all.length} entries kept`);
+    assert.equal(all[0]?.message, 'entry 0', 'the opening is kept');
+    assert.equal(all.at(-1)?.message, 'entry 4999', 'the newest is kept');
+    assert.equal(all.at(-1)?.seq, 5_000, 'sequence numbers keep counting');
+    const summary = all.find((e) => e.data?.['summarised'] !== undefined);
+    const dropped = (summary?.data?.['summarised'] as Record<string, number>)['note'];
+    assert.equal(dropped, 5_000 - (all.length - 1), 'every dropped entry is counted in the summary');
+    assert.match(summary?.message ?? '', /medic audit shows them all/);
+  });
+
+  it('survives a snapshot: a continued timeline goes on where it stopped', () => {
+    const a = new Timeline();
+    for (let i = 0; i < 400; i++) a.add('note', `n${i}`);
+    const b = new Timeline(JSON.parse(JSON.stringify(a.snapshot())));
+    b.add('note', 'after');
+    assert.equal(b.all().at(-1)?.seq, 401);
+    assert.deepEqual(b.all().slice(0, -1), a.all());
+  });
+
+  it('counts repeats instead of listing them, remembers the last few, and drops redeliveries', () => {
+    const record = new SignalRecord();
+    assert.equal(record.take(signal('a'), 't1'), 'new');
+    assert.equal(record.take(signal('a'), 't1'), 'duplicate');
+    for (let i = 0; i < 10_000; i++) assert.equal(record.take(signal(`r${i}`), `t${i}`), 'repeat');
+    assert.equal(record.take(signal('x', 'resolved'), 'tz'), 'new');
+    assert.equal(record.firing.count, 10_001);
+    assert.equal(record.resolved.count, 1);
+    assert.deepEqual(record.firing.recent.map((r) => r.id), ['r9997', 'r9998', 'r9999']);
+    assert.equal(record.firstId, 'a', 'the first signal still names the incident to the guards');
+    assert.ok(JSON.stringify(record.snapshot()).length < 40_000, 'the record stays small');
+  });
+
+  it('a journal re-enters the calls already made and refuses a playbook whose calls changed', () => {
+    const first = new Journal();
+    first.record({ kind: 'step', name: 'isolate web-1', output: { summary: 'out' } });
+    first.record({ kind: 'approval', question: 'restart web-1?', deadline: 1 });
+    const again = new Journal(first.snapshot());
+    assert.deepEqual(again.next('step', 'isolate web-1', (e) => e.name === 'isolate web-1'), { kind: 'step', name: 'isolate web-1', output: { summary: 'out' } });
+    assert.throws(() => again.next('step', 'restart web-1', () => true), PlaybookChangedError);
+  });
+});
