@@ -1,4 +1,4 @@
-import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { findPlaybook, type Playbook } from '../playbooks/index.js';
 import type { Signal } from '../src/signals/signal-schema.js';
 import { formatDuration } from '../src/config/duration-schema.js';
@@ -40,6 +40,20 @@ export interface ContinuedIncident {
   resolvedWhileRunning: boolean;
   /** How many runs came before this one. */
   runs: number;
+  /** Set when `medic worker` took over an incident whose playbook is no longer registered. */
+  takenOver?: { playbook: string; runId: string };
+}
+
+/**
+ * What an incident keeps in its memo: enough for `medic worker` to take it over if its playbook
+ * is removed while it runs (its history would no longer replay): the input, and what is left to undo.
+ */
+export const UNDO_MEMO = 'medicUndo';
+export interface UndoMemo {
+  input: IncidentInput;
+  compensations: CompensationSpec[];
+  facts: TargetFacts;
+  openedBy?: string;
 }
 
 type RunEnd = 'recovered' | 'escalated' | 'failed' | 'stopped' | 'refused' | 'changed' | 'parked';
@@ -91,7 +105,7 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
   engineEnv.guards = guards;
   registerGuardSignals(run, guards);
 
-  if (continued === undefined) {
+  if (continued === undefined || continued.takenOver !== undefined) {
     upsertSearchAttributes([
       { key: MedicService, value: input.service },
       { key: MedicAlert, value: input.alertname },
@@ -100,11 +114,26 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
       { key: MedicFingerprint, value: input.fingerprint },
       { key: MedicStatus, value: run.status },
     ]);
-    timeline.add('incident-opened', `${input.alertname} on ${input.service}: running ${input.playbook} on ${input.target}${input.dryRun ? ' (dry run)' : ''}`);
+    if (continued === undefined) {
+      timeline.add('incident-opened', `${input.alertname} on ${input.service}: running ${input.playbook} on ${input.target}${input.dryRun ? ' (dry run)' : ''}`);
+    } else {
+      timeline.add('note', `taken over from run ${continued.takenOver?.runId ?? '?'}, which could no longer run: ${continued.compensations.length} undo(s) carried over`);
+    }
   }
   run.refreshDetails();
+  /** Keep the memo in step with what is left to undo (read only by a takeover). */
+  const recordUndo = () => {
+    const memo: UndoMemo = { input, compensations: compensations.snapshot(), facts: engineEnv.facts, ...(signals.firstId !== undefined && { openedBy: signals.firstId }) };
+    if (!input.dryRun) upsertMemo({ [UNDO_MEMO]: memo });
+  };
+  if (continued === undefined) recordUndo();
 
-  const undoAll = (reason: string) => CancellationScope.nonCancellable(() => compensations.runAll(engineEnv, reason, () => guards.paused !== null));
+  const undoAll = (reason: string) =>
+    CancellationScope.nonCancellable(async () => {
+      const report = await compensations.runAll(engineEnv, reason, () => guards.paused !== null);
+      recordUndo();
+      return report;
+    });
   const page = async (why: string): Promise<void> => {
     if (await escalations.trigger('escalate', why)) gates.awaitAck();
     metrics.escalated();
@@ -235,7 +264,7 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
       return 'stopped';
     }
     if (run.phase.name === 'opening' || run.phase.name === 'held') run.apply({ type: 'run-started' });
-    const ctx = createPlaybookContext({ input, run, params, stepEnv: { ...engineEnv, allowed: pb.activities }, compensations, gates, escalations, journal });
+    const ctx = createPlaybookContext({ input, run, params, stepEnv: { ...engineEnv, allowed: pb.activities }, compensations, gates, escalations, journal, onStepDone: recordUndo });
     const scope = new CancellationScope();
     run.playbookScope = scope;
     run.parked = false;

@@ -11,7 +11,9 @@ import { resolveTemporalCli } from '../temporal/temporal-cli.js';
 import { createMedicWorker } from '../worker/create-worker.js';
 import { createCodecServer, type CodecApp } from '../codec/codec-server.js';
 import { DEFAULT_CODEC_PORT } from './codec-command.js';
-import { cliConfig, cliDataConverter, cliEnv } from './context.js';
+import { cliClient, cliConfig, cliDataConverter, cliEnv } from './context.js';
+import { playbookNames } from '../../playbooks/index.js';
+import { takeOverOrphans } from '../incidents/take-over.js';
 import type { MedicEnv } from '../config/env.js';
 import type { Logger } from 'pino';
 
@@ -47,11 +49,29 @@ async function runWorkerUntilStopped(env: MedicEnv, logger: Logger, stopped: Pro
     { taskQueue: env.MEDIC_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, payloadEncryption: dataConverter !== undefined ? 'on' : 'off', metrics: env.MEDIC_WORKER_METRICS === 'off' ? 'off' : `http://${env.MEDIC_WORKER_METRICS}/metrics` },
     'worker ready',
   );
+  await takeOverRetiredPlaybooks(env, logger);
   void stopped.then(() => worker.shutdown());
   try {
     await worker.run();
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * Incidents still running a playbook this worker no longer has would wedge on replay: take them
+ * over (see src/incidents/take-over.ts) before serving the task queue, and say so.
+ */
+async function takeOverRetiredPlaybooks(env: MedicEnv, logger: Logger): Promise<void> {
+  const client = await cliClient(env);
+  try {
+    for (const t of await takeOverOrphans(client, env.MEDIC_TASK_QUEUE, playbookNames())) {
+      logger.warn(t, `took over ${t.incidentId}: its playbook "${t.playbook}" is no longer registered; it now waits for a human (medic abort undoes what is safe)`);
+    }
+  } catch (err) {
+    logger.error({ err }, 'could not check for incidents whose playbook is no longer registered; they may not progress until a worker that has it runs');
+  } finally {
+    await client.connection.close();
   }
 }
 

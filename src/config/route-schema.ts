@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { regexSource } from './regex-schema.js';
-import { PLAYBOOK_NAMES } from '../../playbooks/index.js';
+import { findPlaybook, playbookNames } from '../../playbooks/index.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 export const targetName = z.string().regex(NAME, 'must be a name of letters, digits, . _ - (max 128)');
 
-const playbookName = z.string().refine((name) => PLAYBOOK_NAMES.includes(name), {
-  message: `unknown playbook; known playbooks: ${PLAYBOOK_NAMES.join(', ')}`,
+const playbookName = z.string().superRefine((name, ctx) => {
+  if (findPlaybook(name) === undefined) ctx.addIssue({ code: 'custom', message: `unknown playbook; known playbooks: ${playbookNames().join(', ')}` });
 });
 
 /** Where a matched alert goes: a playbook, a target, and the playbook's parameters. */

@@ -50,7 +50,7 @@ describe('bounded incident record', () => {
     first.record({ kind: 'step', name: 'isolate web-1', output: { summary: 'out' } });
     first.record({ kind: 'approval', question: 'restart web-1?', deadline: 1 });
     const again = new Journal(first.snapshot());
-    assert.deepEqual(again.next('step', 'isolate web-1', (e) => e.name === 'isolate web-1'), { kind: 'step', name: 'isolate web-1', output: { summary: 'out' } });
+    assert.deepEqual(again.next('step', 'isolate web-1', (e) => (e as { name?: string }).name === 'isolate web-1'), { kind: 'step', name: 'isolate web-1', output: { summary: 'out' } });
     assert.throws(() => again.next('step', 'restart web-1', () => true), PlaybookChangedError);
   });
 });

@@ -12,7 +12,7 @@ import type { Timeline } from './timeline.js';
  * Signals one run of the workflow takes before it continues as new: far below Temporal's limits
  * (10,000 signals and 51,200 events per run), so a fingerprint firing all day stays signalable.
  */
-export const SIGNALS_PER_RUN = 1_000;
+export const SIGNALS_PER_RUN = 500;
 /** Events one run may have before it continues as new (the server suggests it earlier for size). */
 export const EVENTS_PER_RUN = 8_000;
 

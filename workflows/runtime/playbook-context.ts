@@ -24,6 +24,8 @@ export interface ContextDeps {
   gates: HumanGates;
   escalations: Escalations;
   journal: Journal;
+  /** After each step, done or failed: the workflow keeps its memo of what is left to undo. */
+  onStepDone(): void;
 }
 
 /** Never resolves: the playbook stops here while the incident continues as new (it re-enters from the journal). */
@@ -73,6 +75,8 @@ export function createPlaybookContext(deps: ContextDeps): PlaybookContext<Params
           entry.failure = { message: facts.message, type: facts.type };
         }
         throw err;
+      } finally {
+        deps.onStepDone();
       }
     },
 

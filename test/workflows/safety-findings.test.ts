@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { GuardsSchema } from '../../src/config/guards-schema.js';
+import { abortUpdate, alertSignal, approveUpdate, stateQuery, timelineQuery, type IncidentState } from '../../workflows/definitions.js';
+import { FakeFleet } from '../helpers/fake-fleet.js';
+import { act, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
+import { closeTestTemporal, eventually, uniqueName, withWorker } from '../helpers/temporal.js';
+
+// One named test per finding of the safety review (issue 11), each stating the behaviour it now has.
+
+after(closeTestTemporal);
+
+const waitFor = async (handle: Awaited<ReturnType<typeof openIncident>>, what: string, pred: (s: IncidentState) => boolean, timeoutMs?: number) =>
+  eventually(
+    what,
+    async () => {
+      const s = await handle.query(stateQuery);
+      return pred(s) ? s : undefined;
+    },
+    timeoutMs,
+  );
+
+describe('safety findings', () => {
+  it('an abort during an optional step is not swallowed: no phantom escalation after it', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet({ diagnose: ['hang'] });
+    const route = testRoute({ playbook: 'diagnose-and-escalate', params: { ackTimeout: '10 minutes' } });
+    const result = await withWorker(name, fleet.activities, async () => {
+      const handle = await openIncident(name, testSignal(name), route);
+      await waitFor(handle, 'diagnose to be running', (s) => s.runningStep?.startsWith('diagnose') === true);
+      await act(handle, abortUpdate, 'kim', 'false alarm');
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'aborted');
+    assert.deepEqual(fleet.order, ['diagnose'], 'nothing ran after the abort');
+    assert.equal(fleet.calls[0]?.outcome, 'cancelled');
+    assert.deepEqual(entriesOf(result, 'escalated'), [], 'no escalation after an abort');
+    assert.ok(!result.timeline.some((e) => /failed, carrying on/.test(e.message)), 'the cancellation was not recorded as a failure to carry on from');
+  });
+
+  it('an incident that joined a holder that was then terminated escalates, with the holder outcome in its timeline', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    const gated = testRoute({ target: 'web-7', params: { approveRestart: true, approvalTimeout: '10 minutes', ackTimeout: '10 minutes' } });
+    const guards = { guards: GuardsSchema.parse({ holderCheck: '1 second' }), targets: {} };
+    await withWorker(
+      name,
+      fleet.activities,
+      async () => {
+        const a = await openIncident(name, testSignal(`${name}-a`), gated);
+        await waitFor(a, 'the approval gate', (s) => s.pendingApproval !== undefined);
+        const b = await openIncident(name, testSignal(`${name}-b`, { alertname: 'HighLatency' }), gated);
+        await eventually('b to join a', async () => ((await b.query(timelineQuery)).some((e) => e.message.startsWith(`joined ${a.workflowId}`)) ? true : undefined));
+        await a.terminate('terminated by hand');
+        const state = await waitFor(b, 'b to page a human', (s) => s.awaitingAck, 30_000);
+        assert.equal(state.status, 'awaiting-human', 'it did not end silently as resolved');
+        const notes = (await b.query(timelineQuery)).map((e) => e.message);
+        assert.ok(notes.some((m) => m.startsWith(`${a.workflowId} ended terminated on web-7, which this incident joined`)), notes.join('\n'));
+        assert.deepEqual(fleet.calls.filter((c) => c.activity !== 'escalate').map((c) => c.activity), ['isolate', 'diagnose'], 'b acted on nothing');
+        assert.ok(fleet.isolated.has('web-7'), 'the target a left isolated stays out until a human decides');
+        await act(b, abortUpdate, 'lee', 'taking over');
+      },
+      { guards },
+    );
+  });
+
+  it('a flood of 50,000 repeats on one fingerprint leaves the incident queryable, accepting signals and resolutions, and closing normally', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    const route = testRoute({ params: { approveRestart: true, approvalTimeout: '1 hour' } });
+    const FLOOD = 50_000;
+    // A sustained flood from several senders at once. A run continues as new after 500 signals,
+    // but it cannot close while signals arrive faster than one workflow task: then the server caps
+    // it at 10,000 and refuses more for a moment, the run closes, and a sender that retries (as
+    // Alertmanager and the intake's 503 make it) lands in the new run. Nothing is lost.
+    const SENDERS = 4;
+    let refusedForAMoment = 0;
+    const result = await withWorker(name, fleet.activities, async () => {
+      const handle = await openIncident(name, testSignal(name, { id: `${name}-0` }), route);
+      await waitFor(handle, 'the approval gate', (s) => s.pendingApproval !== undefined);
+      const firstRun = (await handle.describe()).runId;
+      // Signals straight to the workflow id, as the intake's signalWithStart does for an open incident.
+      let next = 1;
+      const sender = async () => {
+        while (next <= FLOOD) {
+          const i = next++;
+          for (let tries = 0; ; tries++) {
+            try {
+              await handle.signal(alertSignal, testSignal(name, { id: `${name}-${i}` }));
+              break;
+            } catch (err) {
+              if (tries >= 60 || !/limit for signal events/.test(String((err as Error).cause ?? err))) throw err;
+              refusedForAMoment += 1;
+              await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** tries)));
+            }
+          }
+        }
+      };
+      const started = Date.now();
+      await Promise.all(Array.from({ length: SENDERS }, sender));
+      console.log(`flood: ${FLOOD} signals sent in ${((Date.now() - started) / 1000).toFixed(1)} s; ${refusedForAMoment} refused for a moment and resent`);
+      const state = await waitFor(handle, 'every signal counted', (s) => s.signals === FLOOD + 1, 120_000);
+      assert.equal(state.repeats.firing, FLOOD + 1);
+      assert.equal(state.pendingApproval, 'restart checkout-api-1?', 'the approval gate survived continue-as-new');
+      assert.notEqual((await handle.describe()).runId, firstRun, 'the incident continued as new');
+      const timeline = await handle.query(timelineQuery);
+      assert.ok(JSON.stringify(timeline).length < 500_000, 'the timeline query stays far below the payload limit');
+      await handle.signal(alertSignal, testSignal(name, { id: `${name}-resolved`, status: 'resolved' }));
+      await waitFor(handle, 'the resolution counted', (s) => s.repeats.resolved === 1);
+      await act(handle, approveUpdate, 'mo', 'go ahead');
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'recovered');
+    assert.equal(result.signals, FLOOD + 2);
+    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin'], 'each step ran once across all the runs');
+    assert.equal(fleet.isolated.size, 0);
+    assert.equal(result.timeline.filter((e) => e.kind === 'outcome').length, 1);
+  });
+});
