@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { SUMMARY_ENV, type ChaosRow } from '../../scripts/chaos-summary.js';
 import type { IncidentResult } from '../../workflows/definitions.js';
 import { within } from './deadline.js';
@@ -59,7 +60,7 @@ export class ChaosReport {
    */
   async completion(handle: WorkflowHandle, timeoutMs = 120_000): Promise<Completion> {
     const deadline = Date.now() + timeoutMs;
-    const statusNow = () => handle.describe().then((d) => d.status.name, () => undefined);
+    const statusNow = () => runStatus(handle).catch(() => undefined);
     let result: IncidentResult | undefined;
     while (result === undefined && Date.now() < deadline) {
       try {
@@ -124,6 +125,19 @@ export class ChaosReport {
     mkdirSync(dirname(file), { recursive: true });
     appendFileSync(file, `${JSON.stringify(this.row(error))}\n`);
   }
+}
+
+const STATUS = proto.temporal.api.enums.v1.WorkflowExecutionStatus;
+
+/**
+ * The server's status of the run (COMPLETED, TERMINATED, RUNNING...), read raw: describe() would
+ * decode the run's summary and memo, which a client without the payload key cannot.
+ */
+async function runStatus(handle: WorkflowHandle): Promise<string> {
+  const { workflowService, options } = handle.client;
+  const raw = await workflowService.describeWorkflowExecution({ namespace: options.namespace, execution: { workflowId: handle.workflowId } });
+  const code = raw.workflowExecutionInfo?.status ?? STATUS.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED;
+  return (STATUS[code] ?? String(code)).replace('WORKFLOW_EXECUTION_STATUS_', '');
 }
 
 function reasonOf(error: unknown): string {

@@ -64,13 +64,19 @@ export interface ListedRun {
   type: string;
 }
 
+/** Every run (open or closed) the visibility `query` lists. */
+export async function listRuns(client: Client, query: string): Promise<ListedRun[]> {
+  const runs: ListedRun[] = [];
+  for await (const w of client.workflow.list({ query })) runs.push({ workflowId: w.workflowId, runId: w.runId, type: w.type });
+  return runs;
+}
+
 /**
  * The history of every run the visibility `query` lists (incidents, the guard workflow, every run
  * a continue-as-new left behind), each as its JSON and its decoded payload texts, ready to scan.
  */
 export async function historySources(client: Client, query: string): Promise<{ runs: ListedRun[]; sources: [string, string][] }> {
-  const runs: ListedRun[] = [];
-  for await (const w of client.workflow.list({ query })) runs.push({ workflowId: w.workflowId, runId: w.runId, type: w.type });
+  const runs = await listRuns(client, query);
   const sources: [string, string][] = [];
   for (const run of runs) {
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
