@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { alertSignal, incidentWorkflowId, timelineQuery } from '../../workflows/definitions.js';
-import { reportChaos } from '../helpers/chaos-summary.js';
+import { reported } from '../helpers/chaos-summary.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import type { Deliverer } from '../../src/intake/accept-signals.js';
 import { metricValue, post, startTestIntake } from '../helpers/intake.js';
@@ -59,7 +59,7 @@ function slowedDeliverer(slow: { ms: number; phase: string }, calls: { id: strin
 }
 
 describe('a sender that times out', () => {
-  it('retries a notification whose 202 it never saw: the alert is recorded once', async (t) => {
+  it('retries a notification whose 202 it never saw: the alert is recorded once', (t) => reported(t, 'sender timed out and retried', async (report) => {
     const name = uniqueName(t.name);
     const { client } = await testTemporal();
     let slowCalls = 1;
@@ -88,6 +88,7 @@ describe('a sender that times out', () => {
           /abort|timeout/i,
           'the sender gives up before the answer',
         );
+        const gaveUp = report.injected('the sender gave up on its request before the answer');
         const handle = client.workflow.getHandle(incidentWorkflowId(name));
         await eventually('the first notification to be recorded anyway', async () => ((await handle.query(timelineQuery)).some((e) => e.kind === 'signal') ? true : undefined), 20_000);
         await new Promise((r) => setTimeout(r, 1_500)); // the intake has answered the closed connection by now
@@ -95,16 +96,19 @@ describe('a sender that times out', () => {
         const retry = await post(url, body);
         assert.equal(retry.status, 202);
         const results = retry.body['results'] as { signalId: string; outcome: string }[];
+        report.accepted(results.length);
         const signals = (await handle.query(timelineQuery)).filter((e) => e.kind === 'signal');
+        report.recorded(signals.length);
+        const once = signals.length === 1 && signals[0]?.data?.['signalId'] === results[0]?.signalId;
+        report.survived(gaveUp, once);
         assert.deepEqual(signals.map((e) => e.data?.['signalId']), [results[0]?.signalId], 'one notification, recorded once, under the id the retry was answered with');
-        reportChaos({ test: 'sender timed out and retried', faultsInjected: 1, faultsSurvived: 1, alertsAccepted: 1, alertsRecorded: signals.length });
       });
     } finally {
       await intake.close();
       await client.workflow.getHandle(incidentWorkflowId(name)).terminate('test finished').catch(() => undefined);
     }
-  });
-  it('gets a 503 when Temporal cannot record the request within the deadline; retried as Alertmanager does, with the same signal ids, every alert is recorded once and reaches Temporal once', async (t) => {
+  }));
+  it('gets a 503 when Temporal cannot record the request within the deadline; retried as Alertmanager does, with the same signal ids, every alert is recorded once and reaches Temporal once', (t) => reported(t, 'request past the intake deadline: 503, retried', async (report) => {
     const name = uniqueName(t.name);
     const { client } = await testTemporal();
     // More alerts than the intake delivers at once (8), so some are still waiting when the deadline fires.
@@ -127,6 +131,7 @@ describe('a sender that times out', () => {
         const answeredAfter = Date.now() - sent;
         assert.equal(first.status, 503, `the slow request is refused at its deadline: ${JSON.stringify(first.body)}`);
         assert.equal(first.body['error'], 'deadline-exceeded');
+        const missed = report.injected('Temporal too slow for the request deadline: answered 503');
         assert.match(String(first.body['message']), /request deadline of 1 s.*0 of 10 recorded, 8 still in flight, 2 not started.*same signal ids/);
         assert.equal(first.headers.get('retry-after'), '5');
         assert.ok(answeredAfter < slow.ms, `answered at the deadline (${answeredAfter} ms), not after Temporal (${slow.ms} ms)`);
@@ -146,6 +151,7 @@ describe('a sender that times out', () => {
         }
         assert.equal(retry.status, 202, JSON.stringify(retry.body));
         const retryIds = (retry.body['results'] as { signalId: string }[]).map((r) => r.signalId);
+        report.accepted(retryIds.length);
         assert.equal(retryIds.length, 10);
         assert.ok(retryIds.every((id) => id.endsWith('#1')), `no 503 was counted: every id is still notification 1: ${retryIds.join(', ')}`);
         assert.deepEqual(firstIds.filter((id) => !retryIds.includes(id)), [], 'the retries carry the ids of the deliveries in flight');
@@ -161,18 +167,25 @@ describe('a sender that times out', () => {
         const repeat = await post(url, body);
         assert.equal(repeat.status, 202);
         const repeatIds = (repeat.body['results'] as { signalId: string }[]).map((r) => r.signalId);
+        report.accepted(repeatIds.length);
         assert.deepEqual(repeatIds, retryIds.map((id) => id.replace(/#1$/, '#2')));
+        const recorded = await Promise.all(fingerprints.map((fp, i) =>
+          eventually(`incident ${fp} to record the repeat`, async () => {
+            const ids = await recordedIds(client, fp);
+            return ids.includes(repeatIds[i] ?? '') ? ids : undefined;
+          })));
+        report.recorded(recorded.flat().length);
+        report.survived(missed, recorded.every((ids, i) => ids.length === 2 && ids[0] === retryIds[i] && ids[1] === repeatIds[i]));
         assert.deepEqual(await recordedIds(client, fingerprints[0] as string), [retryIds[0], repeatIds[0]]);
         t.diagnostic(`first answer after ${answeredAfter} ms; ${retries} retries until the 202`);
-        reportChaos({ test: 'request past the intake deadline: 503, retried', faultsInjected: 1, faultsSurvived: 1, alertsAccepted: retryIds.length, alertsRecorded: retryIds.length });
       });
     } finally {
       await intake.close();
       await Promise.all(fingerprints.map((fp) => client.workflow.getHandle(incidentWorkflowId(fp)).terminate('test finished').catch(() => undefined)));
     }
-  });
+  }));
 
-  it('drops the late deliveries of a request that missed its deadline when its retry was recorded first through another intake', async (t) => {
+  it('drops the late deliveries of a request that missed its deadline when its retry was recorded first through another intake', (t) => reported(t, 'late deliveries after a retry elsewhere', async (report) => {
     const name = uniqueName(t.name);
     const { client } = await testTemporal();
     const fingerprints = Array.from({ length: 3 }, (_, i) => `${name}-${i}`);
@@ -189,27 +202,32 @@ describe('a sender that times out', () => {
         const first = await post(`${slowIntake.url}/v1/signals/alertmanager`, body);
         assert.equal(first.status, 503);
         assert.equal(first.body['error'], 'deadline-exceeded');
+        const late = report.injected('a request past its deadline, retried through another intake');
         const retry = await post(`${otherIntake.url}/v1/signals/alertmanager`, body);
         assert.equal(retry.status, 202, JSON.stringify(retry.body));
         const retryIds = (retry.body['results'] as { signalId: string }[]).map((r) => r.signalId);
+        report.accepted(retryIds.length);
         assert.deepEqual(calls.filter((c) => c.phase === 'first').map((c) => c.id), retryIds, 'the retry carries the same signal ids');
 
         // The first request's deliveries land after the retry's: the history shows both, the timeline one.
         await Promise.all(landed);
-        for (const [i, fp] of fingerprints.entries()) {
+        const recorded: string[][] = [];
+        for (const fp of fingerprints) {
           await eventually(`incident ${fp} to receive both deliveries`, async () => ((await alertDeliveries(client, fp)) >= 2 ? true : undefined));
-          assert.deepEqual(await recordedIds(client, fp), [retryIds[i]], `incident ${fp} recorded its alert exactly once`);
+          recorded.push(await recordedIds(client, fp));
         }
-        reportChaos({ test: 'late deliveries after a retry elsewhere', faultsInjected: 1, faultsSurvived: 1, alertsAccepted: retryIds.length, alertsRecorded: retryIds.length });
+        report.recorded(recorded.flat().length);
+        report.survived(late, recorded.every((ids, i) => ids.length === 1 && ids[0] === retryIds[i]));
+        for (const [i, fp] of fingerprints.entries()) assert.deepEqual(recorded[i], [retryIds[i]], `incident ${fp} recorded its alert exactly once`);
       });
     } finally {
       await slowIntake.close();
       await otherIntake.close();
       await Promise.all(fingerprints.map((fp) => client.workflow.getHandle(incidentWorkflowId(fp)).terminate('test finished').catch(() => undefined)));
     }
-  });
+  }));
 
-  it('counts a request and its retry answered 202 together as one notification: the next one is numbered 2, not 3', async (t) => {
+  it('counts a request and its retry answered 202 together as one notification: the next one is numbered 2, not 3', (t) => reported(t, 'request and its retry both answered 202', async (report) => {
     const name = uniqueName(t.name);
     const { client } = await testTemporal();
     const body = notification([name], 'SlowTemporal');
@@ -227,6 +245,7 @@ describe('a sender that times out', () => {
         slow.phase = 'retry';
         const b = await post(url, body);
         const aAnswer = await a;
+        const twice = report.injected('the same notification sent again while the first was in flight');
         assert.deepEqual([aAnswer.status, b.status], [202, 202]);
         const idOf = (answer: typeof b) => (answer.body['results'] as { signalId: string }[])[0]?.signalId;
         assert.equal(idOf(aAnswer), idOf(b), 'numbered before either was answered: the same notification');
@@ -235,12 +254,16 @@ describe('a sender that times out', () => {
         const next = await post(url, body);
         assert.equal(next.status, 202);
         assert.match(idOf(next) ?? '', /#2$/, 'two 202s for one notification count once');
-        assert.deepEqual(await recordedIds(client, name), [idOf(b), idOf(next)]);
-        reportChaos({ test: 'request and its retry both answered 202', faultsInjected: 1, faultsSurvived: 1, alertsAccepted: 2, alertsRecorded: 2 });
+        // Accepted: the distinct alerts the 202 answers name (a and b are one notification).
+        report.accepted(new Set([aAnswer, b, next].filter((x) => x.status === 202).map(idOf)).size);
+        const recorded = await recordedIds(client, name);
+        report.recorded(recorded.length);
+        report.survived(twice, recorded.length === 2 && recorded[0] === idOf(b) && recorded[1] === idOf(next));
+        assert.deepEqual(recorded, [idOf(b), idOf(next)]);
       });
     } finally {
       await intake.close();
       await client.workflow.getHandle(incidentWorkflowId(name)).terminate('test finished').catch(() => undefined);
     }
-  });
+  }));
 });

@@ -10,9 +10,9 @@ import { sendHumanAction } from '../../src/incidents/human-actions.js';
 import { deliverSignal } from '../../src/incidents/open-incident.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { createMedicWorker } from '../../src/worker/create-worker.js';
-import { approveUpdate, stateQuery, type IncidentResult } from '../../workflows/definitions.js';
+import { approveUpdate, stateQuery } from '../../workflows/definitions.js';
 import type { incidentWorkflow } from '../../workflows/index.js';
-import { reportChaos } from '../helpers/chaos-summary.js';
+import { reported } from '../helpers/chaos-summary.js';
 import { within } from '../helpers/deadline.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { testRoute, testSignal } from '../helpers/incidents.js';
@@ -35,7 +35,7 @@ after(async () => {
 });
 
 describe('Temporal server restart', () => {
-  it('the dev server killed and restarted on the same SQLite file, during an approval wait and during a step: the incident finishes', async (t) => {
+  it('the dev server killed and restarted on the same SQLite file, during an approval wait and during a step: the incident finishes', (t) => reported(t, 'Temporal dev server killed and restarted', async (report) => {
     const name = uniqueName(t.name);
     const cliPath = process.env['MEDIC_TEMPORAL_CLI_PATH'];
     assert.ok(cliPath, 'run with scripts/run-tests.ts');
@@ -44,15 +44,18 @@ describe('Temporal server restart', () => {
     const dbFilename = join(dir, 'temporal.sqlite');
     const start = () => startDevServer({ cliPath, dbFilename, port, ip: '127.0.0.1' });
     // Down for a few seconds: long enough that pollers, heartbeats and queries fail meanwhile.
+    // A fault counts once the server was really down (its port refused a connection) and back.
     const restart = async (why: string) => {
       const t0 = Date.now();
       await server?.teardown();
+      await assert.rejects(Connection.connect({ address, connectTimeout: 2_000 }).then((c) => c.close()), 'the server is down');
       await new Promise((r) => setTimeout(r, DOWNTIME_MS));
       server = await start();
       t.diagnostic(`server killed and back in ${Date.now() - t0} ms (${why})`);
+      return report.injected(`Temporal dev server killed and restarted ${why}`);
     };
-    server = await start();
     const address = `127.0.0.1:${port}`;
+    server = await start();
 
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
@@ -69,7 +72,8 @@ describe('Temporal server restart', () => {
       await eventually('the incident to wait for approval', async () => ((await handle.query(stateQuery)).pendingApproval ? true : undefined), 30_000);
 
       // Fault 1: the server dies while the incident waits for a human.
-      await restart('waiting for approval');
+      report.expectIncidents(1);
+      const duringWait = await restart('while the incident waited for approval');
       const waiting = await eventually('the incident to answer again after the restart', async () => handle.query(stateQuery), 60_000);
       assert.equal(waiting.status, 'awaiting-human', 'the wait survived the restart');
       await eventually('the approval to be accepted', async () =>
@@ -77,13 +81,14 @@ describe('Temporal server restart', () => {
 
       // Fault 2: the server dies while the restart step is running on the worker.
       await eventually('the restart step to be running', async () => (restartRunning ? true : undefined), 30_000);
-      await restart('a step running');
+      const duringStep = await restart('while the restart step was running');
 
-      const result: IncidentResult = await within(
-        eventually('the incident result after the restarts', async () => handle.result(), 120_000),
-        130_000,
-        'the incident finishing',
-      );
+      const done = await report.completion(handle, 130_000);
+      assert.equal(done.status, 'COMPLETED', 'the incident finished after the restarts');
+      const result = done.result;
+      assert.ok(result !== undefined);
+      report.survived(duringWait, waiting.status === 'awaiting-human' && result.outcome === 'recovered');
+      report.survived(duringStep, result.outcome === 'recovered');
       assert.equal(result.outcome, 'recovered');
       assert.deepEqual(
         result.timeline.filter((e) => e.kind === 'step-succeeded').map((e) => e.step?.split(' ')[0]),
@@ -93,12 +98,11 @@ describe('Temporal server restart', () => {
       assert.equal(fleet.order.filter((a) => a === 'isolate').length, 1, 'steps done before the restarts were not run again');
       assert.equal(result.timeline.filter((e) => e.kind === 'approved').length, 1);
       assert.equal(fleet.isolated.size, 0);
-      reportChaos({ test: 'Temporal dev server killed and restarted', faultsInjected: 2, faultsSurvived: 2, incidentsExpected: 1, incidentsCompleted: 1 });
     } finally {
       worker.shutdown();
       await within(running, 30_000, 'the worker stopping').catch(() => undefined);
       await connection.close();
       await native.close();
     }
-  });
+  }));
 });

@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import proto from '@temporalio/proto';
-import type { IncidentResult } from '../../workflows/definitions.js';
-import { reportChaos } from '../helpers/chaos-summary.js';
-import { within } from '../helpers/deadline.js';
+import { reported } from '../helpers/chaos-summary.js';
 import { openIncident, testRoute, testSignal } from '../helpers/incidents.js';
 import type { LongRunning } from '../helpers/processes.js';
 import { killHard, readCalls, startRecordingWorker } from '../helpers/recording-worker.js';
@@ -31,7 +29,7 @@ const address = (): string => {
 };
 
 describe('worker crash', () => {
-  it('a worker SIGKILLed during a restart: a new worker retries that step, no completed step runs again, and the incident recovers', async (t) => {
+  it('a worker SIGKILLed during a restart: a new worker retries that step, no completed step runs again, and the incident recovers', (t) => reported(t, 'worker SIGKILL mid-step', async (report) => {
     const name = uniqueName(t.name);
     const callsFile = join(dir, `${name}.jsonl`);
     const target = 'checkout-api-1';
@@ -45,11 +43,18 @@ describe('worker crash', () => {
     30_000);
     await killHard(first);
     const killedAt = Date.now();
+    assert.equal(first.child.signalCode, 'SIGKILL', 'the first worker died of the SIGKILL');
+    const kill = report.injected(`worker process ${first.child.pid ?? '?'} killed by SIGKILL during the restart`);
+    report.expectIncidents(1);
 
     const second = await startRecordingWorker({ address: address(), taskQueue: name, callsFile, name: 'second' });
     workers.push(second);
-    const result: IncidentResult = await within(handle.result(), 120_000, 'the incident finishing after the crash');
-    t.diagnostic(`recovered ${Math.round((Date.now() - killedAt) / 1000)} s after the SIGKILL`);
+    const done = await report.completion(handle, 120_000);
+    assert.equal(done.status, 'COMPLETED', 'the incident finished within 2 minutes of the crash');
+    const result = done.result;
+    assert.ok(result !== undefined);
+    report.survived(kill, result.outcome === 'recovered');
+    t.diagnostic(`${result.outcome} ${Math.round((Date.now() - killedAt) / 1000)} s after the SIGKILL`);
     assert.equal(result.outcome, 'recovered');
 
     // What ran where: steps finished before the crash ran once, on the first worker.
@@ -81,7 +86,5 @@ describe('worker crash', () => {
     assert.equal(once(`diagnose ${target}`), 1);
     const types = await historyEventTypes(handle);
     assert.ok(types.includes(String(proto.temporal.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT)), 'the history records the timed-out attempt');
-
-    reportChaos({ test: 'worker SIGKILL mid-step', faultsInjected: 1, faultsSurvived: 1, incidentsExpected: 1, incidentsCompleted: 1 });
-  });
+  }));
 });

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 
 // Looks for secrets in text the way a leak would carry them: as is, URL-encoded, or base64-encoded
@@ -54,4 +55,33 @@ export function payloadTexts(node: unknown, out: string[] = []): string[] {
     }
   }
   return out;
+}
+
+/** One workflow run listed by visibility. */
+export interface ListedRun {
+  workflowId: string;
+  runId: string;
+  type: string;
+}
+
+/** Every run (open or closed) the visibility `query` lists. */
+export async function listRuns(client: Client, query: string): Promise<ListedRun[]> {
+  const runs: ListedRun[] = [];
+  for await (const w of client.workflow.list({ query })) runs.push({ workflowId: w.workflowId, runId: w.runId, type: w.type });
+  return runs;
+}
+
+/**
+ * The history of every run the visibility `query` lists (incidents, the guard workflow, every run
+ * a continue-as-new left behind), each as its JSON and its decoded payload texts, ready to scan.
+ */
+export async function historySources(client: Client, query: string): Promise<{ runs: ListedRun[]; sources: [string, string][] }> {
+  const runs = await listRuns(client, query);
+  const sources: [string, string][] = [];
+  for (const run of runs) {
+    const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    const name = `${run.type} ${run.workflowId} (run ${run.runId})`;
+    sources.push([`history ${name}`, JSON.stringify(history)], [`history payloads ${name}`, payloadTexts(history).join('\n')]);
+  }
+  return { runs, sources };
 }

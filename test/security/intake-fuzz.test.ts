@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { incidentWorkflowId } from '../../workflows/definitions.js';
-import { reportChaos } from '../helpers/chaos-summary.js';
+import { reported } from '../helpers/chaos-summary.js';
 import { HostileGenerator, type HostileRequest } from '../helpers/hostile-inputs.js';
 import { metricValue } from '../helpers/intake.js';
 import { KeepAliveClient, mapBounded, rawHttp, type RawAnswer } from '../helpers/load.js';
@@ -40,7 +40,7 @@ function metricSum(text: string, name: string): number {
 }
 
 describe('intake fuzz', () => {
-  it(`refuses ${CASES} hostile requests with a 4xx JSON error, stays up, and opens no incident`, async (t) => {
+  it(`refuses ${CASES} hostile requests with a 4xx JSON error, stays up, and opens no incident`, (t) => reported(t, `intake fuzz (seed ${SEED})`, async (report) => {
     const name = uniqueName(t.name);
     const { client } = await testTemporal();
     const port = await freePort();
@@ -69,6 +69,7 @@ describe('intake fuzz', () => {
           answer = await http.request(c.method, c.path, c.body, c.headers);
         } catch (err) {
           problems.push(`case ${i} (${c.what}) ${c.method} ${c.path}: no answer: ${(err as Error).message}`);
+          report.hostile(1, 0);
           return;
         }
         const body = answer.json;
@@ -79,6 +80,7 @@ describe('intake fuzz', () => {
           typeof body?.['error'] === 'string' &&
           typeof body['message'] === 'string' &&
           body['error'] === c.expect;
+        report.hostile(1, ok ? 1 : 0);
         if (!ok) problems.push(`case ${i} (${c.what}) ${c.method} ${c.path}: expected ${c.expect}, got ${answer.status} ${answer.text.slice(0, 300)}`);
       });
     } finally {
@@ -102,10 +104,9 @@ describe('intake fuzz', () => {
     });
     const { count } = await client.workflow.count(`TaskQueue = "${name}"`);
     assert.equal(count, 0, 'no workflow at all on the intake task queue');
-    reportChaos({ test: `intake fuzz (seed ${SEED})`, hostileTried: CASES, hostileRejected: CASES - problems.length, incidentsExpected: 0, incidentsCompleted: count });
-  });
+  }));
 
-  it('answers malformed HTTP (oversized headers, a garbage request line, request smuggling) with a JSON 4xx and stays up', async (t) => {
+  it('answers malformed HTTP (oversized headers, a garbage request line, request smuggling) with a JSON 4xx and stays up', (t) => reported(t, 'intake malformed HTTP', async (report) => {
     assert.ok(intake !== undefined && intakePort > 0, 'runs after the fuzz test, against the same intake');
     const target = 'POST /v1/signals/alertmanager HTTP/1.1\r\nHost: medic\r\n';
     const cases: [string, string, number][] = [
@@ -118,6 +119,8 @@ describe('intake fuzz', () => {
     for (const [what, data, status] of cases) {
       const reply = await rawHttp(intakePort, data);
       const [head = '', body = ''] = reply.split('\r\n\r\n');
+      const refusedAsJson = new RegExp(`^HTTP/1.1 ${status} `).test(head) && /content-type: application\/json/i.test(head);
+      report.hostile(1, refusedAsJson ? 1 : 0);
       assert.match(head, new RegExp(`^HTTP/1.1 ${status} `), `${what}: ${reply.slice(0, 200)}`);
       assert.match(head, /content-type: application\/json/i, what);
       const json = JSON.parse(body) as Record<string, unknown>;
@@ -127,6 +130,5 @@ describe('intake fuzz', () => {
     assert.equal(intake.child.exitCode, null, 'the intake process is still running');
     assert.equal((await fetch(`http://127.0.0.1:${intakePort}/healthz`)).status, 200);
     t.diagnostic(`${cases.length} malformed requests refused`);
-    reportChaos({ test: 'intake malformed HTTP', hostileTried: cases.length, hostileRejected: cases.length });
-  });
+  }));
 });

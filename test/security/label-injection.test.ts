@@ -6,9 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { createActivities } from '../../activities/create-activities.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { incidentWorkflowId, type IncidentResult } from '../../workflows/definitions.js';
-import { reportChaos } from '../helpers/chaos-summary.js';
-import { within } from '../helpers/deadline.js';
+import { incidentWorkflowId } from '../../workflows/definitions.js';
+import { reported } from '../helpers/chaos-summary.js';
 import { activityFailure, stepInput } from '../helpers/driver-activities.js';
 import { INJECTION_STRINGS, PROTOTYPE_MEMBER_NAMES } from '../helpers/hostile-inputs.js';
 import { post, startTestIntake, testLogger } from '../helpers/intake.js';
@@ -68,7 +67,7 @@ escalation:
 const readArgv = (): string[][] => (existsSync(argvLog) ? readFileSync(argvLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]) : []);
 
 describe('hostile label values', () => {
-  it('shell, path and URL strings routed as targets end as UnknownTarget and reach no command line and no URL', async (t) => {
+  it('shell, path and URL strings routed as targets end as UnknownTarget and reach no command line and no URL', (t) => reported(t, 'hostile label values as targets', async (report) => {
     const name = uniqueName(t.name);
     const { client } = await testTemporal();
     receiver = await WebhookReceiver.start();
@@ -103,10 +102,12 @@ describe('hostile label values', () => {
       });
       assert.equal(res.status, 202, 'hostile label values are data: the alerts are accepted');
       assert.equal(res.body['accepted'], batch.length);
-      return mapBounded(batch, 8, async (a) => ({
-        ...a,
-        result: await within(client.workflow.getHandle(incidentWorkflowId(a.fp)).result() as Promise<IncidentResult>, 60_000, `incident ${a.fp} ending`),
-      }));
+      report.expectIncidents(batch.length);
+      return mapBounded(batch, 8, async (a) => {
+        const done = await report.completion(client.workflow.getHandle(incidentWorkflowId(a.fp)), 60_000);
+        assert.ok(done.result !== undefined, `incident ${a.fp} completed (${done.status})`);
+        return { ...a, result: done.result };
+      });
     };
     const results = await withWorker(name, createActivities({ config, logger: testLogger() }), async () => {
       try {
@@ -118,6 +119,12 @@ describe('hostile label values', () => {
     });
 
     const hostile = results.filter((r) => r.instance !== REAL);
+    // Refused: its one failed attempt was a final UnknownTarget (the history's own word for it).
+    const refused = (r: (typeof results)[number]) => {
+      const failed = r.result.timeline.filter((e) => e.kind === 'step-failed');
+      return failed.length === 1 && failed[0]?.data?.['errorType'] === 'UnknownTarget' && failed[0]?.data?.['final'] === true;
+    };
+    report.hostile(hostile.length, hostile.filter(refused).length);
     for (const r of hostile) {
       const what = `target ${JSON.stringify(r.instance.slice(0, 60))} (${r.playbook})`;
       // The label value is the target *name*, kept exactly as data (long values are clipped by the intake).
@@ -142,10 +149,9 @@ describe('hostile label values', () => {
     for (const request of receiver.requests) for (const f of fragments) assert.ok(!request.path.includes(f), `${f} in ${request.path}`);
     for (const line of argv) for (const f of fragments) assert.ok(!line.join(' ').includes(f), `${f} in ${line.join(' ')}`);
     t.diagnostic(`${hostile.length} hostile targets refused; ${argv.length} command lines and ${receiver.requests.length} HTTP requests, all configured ones`);
-    reportChaos({ test: 'hostile label values as targets', hostileTried: hostile.length, hostileRejected: hostile.length, incidentsExpected: results.length, incidentsCompleted: results.length });
-  });
+  }));
 
-  it('names of Object.prototype members are unknown targets to every driver, never a configured one', async () => {
+  it('names of Object.prototype members are unknown targets to every driver, never a configured one', (t) => reported(t, 'Object.prototype names as targets', async (report) => {
     const r = await WebhookReceiver.start();
     try {
       const activities = createActivities({ config: parseConfig(configYaml(r), 'label-injection.yaml'), logger: testLogger() });
@@ -153,15 +159,15 @@ describe('hostile label values', () => {
       for (const name of PROTOTYPE_MEMBER_NAMES) {
         for (const activity of ['isolate', 'rejoin', 'diagnose', 'restart', 'verify', 'rollback', 'rollforward'] as const) {
           const failure = await activityFailure(activities[activity], stepInput(name));
+          report.hostile(1, failure.type === 'UnknownTarget' && failure.nonRetryable === true ? 1 : 0);
           assert.equal(failure.type, 'UnknownTarget', `${activity} on target ${JSON.stringify(name)}: ${failure.message}`);
           assert.equal(failure.nonRetryable, true);
         }
       }
       assert.equal(readArgv().length, before, 'no command line was run');
       assert.deepEqual(r.requests, [], 'no URL was requested');
-      reportChaos({ test: 'Object.prototype names as targets', hostileTried: PROTOTYPE_MEMBER_NAMES.length * 7, hostileRejected: PROTOTYPE_MEMBER_NAMES.length * 7 });
     } finally {
       await r.close();
     }
-  });
+  }));
 });

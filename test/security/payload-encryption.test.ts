@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Payload } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { reportChaos } from '../helpers/chaos-summary.js';
+import { reported } from '../helpers/chaos-summary.js';
 import { freePort, runMedic, startMedic, type LongRunning } from '../helpers/processes.js';
+import { findSecrets, payloadTexts } from '../helpers/secret-scan.js';
 import { closeTestTemporal, eventually, testTemporal, uniqueName } from '../helpers/temporal.js';
 
 // Payload encryption end to end, as a user runs it: `medic worker`, `medic signal`, `medic show`,
@@ -44,7 +45,7 @@ function payloadsOf(node: unknown, out: Payload[] = [], path = ''): Payload[] {
 }
 
 describe('payload encryption', () => {
-  it('keeps alerts, timelines and failures unreadable in history, while medic and the codec endpoint read them with the key', async (t) => {
+  it('keeps alerts, timelines and failures unreadable in history, while medic and the codec endpoint read them with the key', (t) => reported(t, 'payload encryption', async (report) => {
     const name = uniqueName(t.name);
     const alertname = `EncryptedAlert${name.slice(-8)}`;
     const service = `vault-${name.slice(-8)}`;
@@ -64,6 +65,7 @@ describe('payload encryption', () => {
     const signal = await runMedic(['signal', '--alertname', alertname, '--service', service, '--severity', 'critical', '--label', `owner=${labelMarker}`, '--summary', summaryMarker, '--json'], env);
     assert.equal(signal.code, 0, signal.stderr);
     const { incidentId } = JSON.parse(signal.stdout) as { incidentId: string };
+    report.expectIncidents(1);
 
     // medic, with the key, reads the timeline: the diagnose failure, the escalation.
     const shown = await eventually('the incident to escalate', async () => {
@@ -81,6 +83,14 @@ describe('payload encryption', () => {
     assert.ok(payloads.length >= 8, `the history has payloads (${payloads.length})`);
     assert.deepEqual([...new Set(payloads.map((p) => text(p.metadata?.['encoding'])))], ['binary/encrypted'], 'every payload is encrypted');
     const bytes = Buffer.from(History.encode(history).finish());
+    // The markers, as is or base64-encoded at any offset, in the stored history in every form it takes.
+    const leaks = [
+      ...findSecrets('stored history (protobuf)', bytes.toString('latin1'), [labelMarker, summaryMarker]),
+      ...findSecrets('stored history (JSON)', JSON.stringify(history), [labelMarker, summaryMarker]),
+      ...findSecrets('stored payloads', payloadTexts(history).join('\n'), [labelMarker, summaryMarker]),
+    ];
+    report.secrets(leaks);
+    assert.deepEqual(leaks, [], 'no marker readable in the stored history');
     for (const secret of [labelMarker, summaryMarker, 'unknown target', 'escalated to a human', 'ackTimeout']) {
       assert.ok(!bytes.includes(secret), `"${secret}" is not readable in the stored history`);
     }
@@ -130,8 +140,14 @@ describe('payload encryption', () => {
     assert.ok(decoded.every((p) => Buffer.from(p.metadata['encoding'] ?? '', 'base64').toString() !== 'binary/encrypted'));
 
     // The key never shows in what the processes print.
-    for (const p of [worker, codec]) assert.ok(!p.output.includes(key), 'the key is never logged');
-    await handle.terminate('payload encryption test finished');
-    reportChaos({ test: 'payload encryption', incidentsExpected: 1, incidentsCompleted: 1, secretsFound: 0 });
-  });
+    const keyLeaks = [worker, codec].flatMap((p, i) => findSecrets(i === 0 ? 'worker log' : 'codec server log', p.output, [key]));
+    report.secrets(keyLeaks);
+    assert.deepEqual(keyLeaks, [], 'the key is never logged');
+
+    // A human closes the incident (it waits for an ack); completed is what the server says.
+    const abort = await runMedic(['abort', incidentId, '--by', 'test', '--reason', 'payload encryption test finished'], env);
+    assert.equal(abort.code, 0, abort.stderr);
+    const done = await report.completion(handle, 60_000);
+    assert.equal(done.status, 'COMPLETED', 'the aborted incident completed');
+  }));
 });
