@@ -2,17 +2,18 @@ import type { ActivityName, MedicActivities, StepInput } from '../activities/con
 import { wallClockMs } from './stats.js';
 
 /**
- * The parameter (set by the bench's routes, or passed by the bare workflow) that turns the no-op
- * activities into fixed-sleep ones, for the orchestration-overhead measurement.
+ * Targets whose name starts with this make the no-op activities sleep SLEEP_MS, for the
+ * orchestration-overhead measurement. A target name, not a route parameter: playbooks take only
+ * the parameters they declare, and the bench uses the shipped playbook as it is.
  */
-export const SLEEP_PARAM = 'benchSleepMs';
+export const SLEEPING_TARGET = 'sleep-';
+export const SLEEP_MS = 10;
 
 /** Where a timing goes: the IPC sender in the worker child, an array in the in-process baseline. */
 export type TimingSink = (workflowId: string, activity: ActivityName, startMs: number, endMs: number) => void;
 
 function sleepMs(input: StepInput): number {
-  const value = input.params[SLEEP_PARAM];
-  return typeof value === 'number' && value > 0 ? value : 0;
+  return input.target.startsWith(SLEEPING_TARGET) ? SLEEP_MS : 0;
 }
 
 /** The body of every bench activity: nothing, or a fixed sleep. Also what the plain baseline calls. */

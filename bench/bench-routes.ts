@@ -1,4 +1,5 @@
-import { SLEEP_PARAM } from './bench-activities.js';
+import { SLEEPING_TARGET } from './bench-activities.js';
+export { SLEEP_MS } from './bench-activities.js';
 
 // The bench's configuration and its alerts. Every bench incident runs the shipped
 // http-service-outage playbook, with the bench's no-op activities below the activity boundary.
@@ -11,7 +12,7 @@ export const BENCH_SERVICE = 'bench-api';
  * target and a restart budget per target, so incidents sharing one would queue behind each other
  * or be refused, and the bench would measure that instead of medic's speed.
  */
-export const benchTarget = (fingerprint: string): string => `t-${fingerprint}`;
+export const benchTarget = (fingerprint: string, sleep = false): string => `${sleep ? SLEEPING_TARGET : 't-'}${fingerprint}`;
 
 /** alertname -> what the route does with it. */
 export const BENCH_ALERTS = {
@@ -23,7 +24,6 @@ export const BENCH_ALERTS = {
   approval: 'BenchApproval',
 } as const;
 
-export const SLEEP_MS = 10;
 /**
  * A recovered incident closes at once instead of staying open 2 minutes for its alert to clear:
  * otherwise its closing work (a timer, the guards' release) would land in a later measurement.
@@ -43,7 +43,7 @@ routes:
     match: { alertname: ${BENCH_ALERTS.sleep} }
     playbook: http-service-outage
     targetFromLabel: instance
-    params: { ${SLEEP_PARAM}: ${SLEEP_MS}, ${CLOSE_AT_ONCE} }
+    params: { ${CLOSE_AT_ONCE} }
   - name: bench approval
     match: { alertname: ${BENCH_ALERTS.approval} }
     playbook: http-service-outage
@@ -61,7 +61,7 @@ const EPOCH = Date.parse('2026-01-01T00:00:00Z');
  */
 export function alertmanagerBody(alertname: string, fingerprint: string, episode = 0): string {
   const startsAt = new Date(EPOCH + episode * 1000).toISOString();
-  const labels = { alertname, service: BENCH_SERVICE, instance: benchTarget(fingerprint), severity: 'critical' };
+  const labels = { alertname, service: BENCH_SERVICE, instance: benchTarget(fingerprint, alertname === BENCH_ALERTS.sleep), severity: 'critical' };
   return JSON.stringify({
     version: '4',
     groupKey: `{}:{alertname="${alertname}"}`,

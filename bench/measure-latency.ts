@@ -1,8 +1,7 @@
 import { incidentWorkflowId } from '../workflows/definitions.js';
 import type { BareInput } from './bare-workflow.js';
 import { BARE_STEPS } from './bare-workflow.js';
-import { SLEEP_PARAM } from './bench-activities.js';
-import { BENCH_ALERTS, SLEEP_MS, alertmanagerBody, benchTarget } from './bench-routes.js';
+import { BENCH_ALERTS, alertmanagerBody, benchTarget } from './bench-routes.js';
 import { BARE_QUEUE, type BenchStack } from './bench-stack.js';
 import { atSteadyRate, withConcurrency, type LoadClient } from './http-load.js';
 import { firstActionBreakdown, type FirstActionBreakdown } from './first-action-breakdown.js';
@@ -51,7 +50,7 @@ async function sendChunk(stack: BenchStack, http: LoadClient, kind: Kind, finger
       return { workflowId: incidentWorkflowId(fp), sentMs, ...(answer && { answeredMs: answer.answeredMs }), ok: answer?.status === 202 };
     }
     const workflowId = `bare-${fp}`;
-    const input: BareInput = { target: benchTarget(fp), params: sleep ? { [SLEEP_PARAM]: SLEEP_MS } : {} };
+    const input: BareInput = { target: benchTarget(fp, sleep), params: {} };
     try {
       await stack.client.workflow.signalWithStart('bareIncidentWorkflow', {
         workflowId,

@@ -115,6 +115,15 @@ export const resolvedSignal = defineSignal<[Signal]>('resolved');
 export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');
 export const stateQuery = defineQuery<IncidentState>('state');
 
+/** What the incident heard: counts, first and last, and the ids it still remembers (the last 500). */
+export interface SignalsView {
+  firing: { count: number; first?: string; last?: string };
+  resolved: { count: number; first?: string; last?: string };
+  /** Ids taken, oldest first: every one while there are at most 500, else the newest 500. */
+  ids: string[];
+}
+export const signalsQuery = defineQuery<SignalsView>('signals');
+
 export const approveUpdate = defineUpdate<IncidentState, [HumanAction]>('approve');
 export const retryUpdate = defineUpdate<IncidentState, [HumanAction]>('retry');
 export const abortUpdate = defineUpdate<IncidentState, [HumanAction]>('abort');

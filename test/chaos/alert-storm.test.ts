@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { abortUpdate, incidentWorkflowId, timelineQuery } from '../../workflows/definitions.js';
+import { abortUpdate, incidentWorkflowId, timelineQuery, signalsQuery } from '../../workflows/definitions.js';
 import { reported } from '../helpers/chaos-summary.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { act } from '../helpers/incidents.js';
@@ -206,8 +206,7 @@ describe('alert storm', () => {
         await mapBounded([...byFp], 8, async ([fp, want]) => {
           const handle = client.workflow.getHandle(incidentWorkflowId(fp));
           const got = await eventually(`incident ${fp} to take every signal`, async () => {
-            const timeline = await handle.query(timelineQuery);
-            const signals = timeline.filter((e) => e.kind === 'signal').map((e) => String(e.data?.['signalId']));
+            const signals = (await handle.query(signalsQuery)).ids;
             return signals.length >= want.size ? signals : undefined;
           }, 60_000);
           assert.equal(got.length, new Set(got).size, `incident ${fp} recorded an alert twice ${context}`);

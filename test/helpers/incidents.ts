@@ -5,7 +5,7 @@ import { deliverSignal } from '../../src/incidents/open-incident.js';
 import type { RoutedSignal } from '../../src/routing/route-signal.js';
 import { makeSignal } from '../../src/signals/make-signal.js';
 import type { Signal, SignalInput } from '../../src/signals/signal-schema.js';
-import type { HumanAction, IncidentResult, IncidentState, TimelineEntry, TimelineKind } from '../../workflows/definitions.js';
+import { signalsQuery, type HumanAction, type IncidentResult, type IncidentState, type TimelineEntry, type TimelineKind } from '../../workflows/definitions.js';
 import type { incidentWorkflow } from '../../workflows/index.js';
 import { testTemporal } from './temporal.js';
 
@@ -53,4 +53,9 @@ export function kinds(timeline: TimelineEntry[]): TimelineKind[] {
 
 export function entriesOf(result: IncidentResult, kind: TimelineKind): TimelineEntry[] {
   return result.timeline.filter((e) => e.kind === kind);
+}
+
+/** The ids of the signals an incident recorded (repeats are counted, not listed in its timeline). */
+export async function recordedSignalIds(handle: WorkflowHandle): Promise<string[]> {
+  return (await handle.query(signalsQuery)).ids;
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { signBody } from '../../src/intake/auth.js';
-import { incidentWorkflowId, stateQuery, timelineQuery, type IncidentResult } from '../../workflows/definitions.js';
+import { incidentWorkflowId, stateQuery, timelineQuery, type IncidentResult, signalsQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { freePort, metricValue, post, startTestIntake, type RunningIntake } from '../helpers/intake.js';
 import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
@@ -43,9 +43,9 @@ async function assertNoIncident(client: Client, fingerprint: string): Promise<vo
   await assert.rejects(client.workflow.getHandle(incidentWorkflowId(fingerprint)).describe(), WorkflowNotFoundError, `no incident for ${fingerprint}`);
 }
 
+/** Distinct signals an incident recorded (the first is a timeline entry, repeats are counted). */
 async function signalEntries(client: Client, fingerprint: string): Promise<number> {
-  const timeline = await client.workflow.getHandle(incidentWorkflowId(fingerprint)).query(timelineQuery);
-  return timeline.filter((e) => e.kind === 'signal').length;
+  return (await client.workflow.getHandle(incidentWorkflowId(fingerprint)).query(signalsQuery)).firing.count;
 }
 
 async function withIntake<T>(starting: RunningIntake | Promise<RunningIntake>, fn: (intake: RunningIntake) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Signal } from '../../src/signals/signal-schema.js';
-import { incidentWorkflowId, stateQuery, timelineQuery, type IncidentResult } from '../../workflows/definitions.js';
+import { incidentWorkflowId, stateQuery, timelineQuery, type IncidentResult, signalsQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { startTestIntake, type RunningIntake } from '../helpers/intake.js';
 import { Detection, FlakyTarget } from '../helpers/prometheus.js';
@@ -96,16 +96,15 @@ defaultRoute:
       assert.equal(attrs['MedicAlert'], alertname);
       const runId = described.runId;
 
-      // repeat_interval is 2s: repeats arrive and land in the same incident, appended.
-      const timeline = await eventually(
+      // repeat_interval is 2s: repeats arrive and land in the same incident, counted.
+      const ids = await eventually(
         `repeat notifications in the incident\n${detection.logs()}`,
         async () => {
-          const entries = await handle.query(timelineQuery);
-          return entries.filter((e) => e.kind === 'signal').length >= 3 ? entries : undefined;
+          const seen = (await handle.query(signalsQuery)).ids;
+          return seen.length >= 3 ? seen : undefined;
         },
         30_000,
       );
-      const ids = timeline.filter((e) => e.kind === 'signal').map((e) => e.data?.['signalId']);
       assert.equal(new Set(ids).size, ids.length, 'each repeat is recorded once');
       assert.equal((await handle.describe()).runId, runId, 'repeats joined the open incident, none opened another');
       assert.equal(await intake.metrics.value('medic_intake_incidents_total', { result: 'opened' }), 1);

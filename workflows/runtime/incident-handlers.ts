@@ -8,6 +8,7 @@ import {
   noteUpdate,
   resolvedSignal,
   retryUpdate,
+  signalsQuery,
   stateQuery,
   timelineQuery,
 } from '../definitions.js';
@@ -58,6 +59,7 @@ export function registerSignalHandlers(run: IncidentRun, stopsOnResolve: boolean
   });
   setHandler(timelineQuery, () => timeline.all());
   setHandler(stateQuery, () => run.state());
+  setHandler(signalsQuery, () => signals.view());
 }
 
 /** What the guard workflow tells an incident: its target is free, the incident it joined ended, pause. */

@@ -1,4 +1,5 @@
 import type { Signal } from '../../src/signals/signal-schema.js';
+import type { SignalsView } from '../definitions.js';
 
 /** One kind of notification (firing or resolved), counted rather than listed. */
 export interface RepeatCount {
@@ -79,6 +80,11 @@ export class SignalRecord {
   /** The id of the first signal this incident took: names this incident's runs to the guards. */
   get firstId(): string | undefined {
     return this.state.openedBy;
+  }
+
+  view(): SignalsView {
+    const count = ({ count, first, last }: RepeatCount) => ({ count, ...(first !== undefined && { first }), ...(last !== undefined && { last }) });
+    return { firing: count(this.state.firing), resolved: count(this.state.resolved), ids: [...this.state.recentIds] };
   }
 
   snapshot(): SignalRecordSnapshot {
