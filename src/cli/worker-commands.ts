@@ -118,7 +118,7 @@ export function registerWorkerCommands(program: Command): void {
         // The embedded server, plainly: a TOML profile or TLS variables meant for a cluster do not apply.
         await runWorkerUntilStopped({ ...env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_API_KEY: undefined, temporalEnvironment: {} }, logger, stopped);
       } finally {
-        removeDevServerRecord();
+        removeDevServerRecord(server.address);
         await codec?.close();
         await server.teardown();
         logger.info('dev server stopped; incidents are kept in ' + flags.db);

@@ -2,11 +2,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// `medic dev` notes where its server and Web UI listen, so that other commands on this machine
-// (`medic signal` prints a Web UI link) point at the UI it really serves, whatever --ui-port was.
+// `medic dev` notes where its Web UI listens, one small file per server address, so that other
+// commands on this machine (`medic signal` prints a Web UI link) point at the UI it really serves,
+// whatever --ui-port was.
 
-const STATE_DIR = fileURLToPath(new URL('../../.medic/', import.meta.url));
-export const DEV_SERVER_RECORD = join(STATE_DIR, 'dev-server.json');
+const STATE_DIR = fileURLToPath(new URL('../../.medic/dev-servers/', import.meta.url));
 
 export interface DevServerRecord {
   /** host:port of the dev server's frontend. */
@@ -16,20 +16,24 @@ export interface DevServerRecord {
   pid: number;
 }
 
-export function writeDevServerRecord(record: DevServerRecord, file = DEV_SERVER_RECORD): void {
-  mkdirSync(join(file, '..'), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(record)}\n`);
+/** localhost, 127.0.0.1 and [::1] are one machine: the same server whichever name is used. */
+const normalised = (address: string): string => address.replace(/^(localhost|127\.0\.0\.1|\[::1\]):/, 'loopback:');
+const recordFile = (address: string, dir: string): string => join(dir, `${normalised(address).replace(/[^A-Za-z0-9.-]/g, '_')}.json`);
+
+export function writeDevServerRecord(record: DevServerRecord, dir = STATE_DIR): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(recordFile(record.address, dir), `${JSON.stringify(record)}\n`);
 }
 
-export function removeDevServerRecord(file = DEV_SERVER_RECORD): void {
-  rmSync(file, { force: true });
+export function removeDevServerRecord(address: string, dir = STATE_DIR): void {
+  rmSync(recordFile(address, dir), { force: true });
 }
 
-/** The record of a `medic dev` that still runs, or undefined. */
-export function readDevServerRecord(file = DEV_SERVER_RECORD): DevServerRecord | undefined {
+/** The record of a `medic dev` that still runs on this address, or undefined. */
+export function readDevServerRecord(address: string, dir = STATE_DIR): DevServerRecord | undefined {
   try {
-    const record = JSON.parse(readFileSync(file, 'utf8')) as Partial<DevServerRecord>;
-    if (typeof record.address !== 'string' || typeof record.webUi !== 'string' || typeof record.pid !== 'number') return undefined;
+    const record = JSON.parse(readFileSync(recordFile(address, dir), 'utf8')) as Partial<DevServerRecord>;
+    if (typeof record.webUi !== 'string' || typeof record.pid !== 'number') return undefined;
     process.kill(record.pid, 0); // throws when that `medic dev` is gone
     return record as DevServerRecord;
   } catch {
@@ -37,14 +41,11 @@ export function readDevServerRecord(file = DEV_SERVER_RECORD): DevServerRecord |
   }
 }
 
-const sameHostPort = (a: string, b: string): boolean => a.replace(/^(localhost|127\.0\.0\.1):/, 'loopback:') === b.replace(/^(localhost|127\.0\.0\.1):/, 'loopback:');
-
 /**
- * The Web UI for a Temporal address: MEDIC_WEB_UI when set; the UI of the running `medic dev` when
- * that is the server in use; Temporal's default port otherwise.
+ * The Web UI for a Temporal address: MEDIC_WEB_UI when set; the UI of the `medic dev` that serves
+ * this address; Temporal's default port otherwise.
  */
-export function webUiBase(address: string, explicit: string | undefined, record = readDevServerRecord()): string {
+export function webUiBase(address: string, explicit: string | undefined, dir = STATE_DIR): string {
   if (explicit !== undefined) return explicit.replace(/\/+$/, '');
-  if (record !== undefined && sameHostPort(record.address, address)) return record.webUi;
-  return 'http://localhost:8233';
+  return readDevServerRecord(address, dir)?.webUi ?? 'http://localhost:8233';
 }
