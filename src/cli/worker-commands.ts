@@ -12,6 +12,7 @@ import { resolveTemporalCli } from '../temporal/temporal-cli.js';
 import { createMedicWorker } from '../worker/create-worker.js';
 import { createCodecServer, type CodecApp } from '../codec/codec-server.js';
 import { DEFAULT_CODEC_PORT } from './codec-command.js';
+import { CliError, EXIT } from './cli-error.js';
 import { cliConfig, cliDataConverter, cliEnv } from './context.js';
 import type { MedicEnv } from '../config/env.js';
 import type { Logger } from 'pino';
@@ -19,6 +20,19 @@ import type { Logger } from 'pino';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const metricsOption = (env: MedicEnv) => (env.MEDIC_WORKER_METRICS === 'off' ? {} : { metricsAddress: env.MEDIC_WORKER_METRICS });
+
+/**
+ * The SDK runtime, after the configuration was checked: a configuration error is the first thing
+ * to fix, and a port clash on the metrics endpoint says which address and which variable.
+ */
+function startRuntime(env: MedicEnv, logger: Logger): void {
+  cliConfig(env);
+  try {
+    installSdkRuntime(logger, metricsOption(env));
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.failure);
+  }
+}
 
 /** Resolve when the process is asked to stop (Ctrl-C or SIGTERM). */
 function stopRequested(logger: Logger): Promise<string> {
@@ -75,7 +89,7 @@ export function registerWorkerCommands(program: Command): void {
     .action(async () => {
       const env = cliEnv();
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL });
-      installSdkRuntime(logger, metricsOption(env));
+      startRuntime(env, logger);
       await runWorkerUntilStopped(env, logger, stopRequested(logger));
     });
 
@@ -90,7 +104,7 @@ export function registerWorkerCommands(program: Command): void {
       const env = cliEnv();
       const namespace = env.TEMPORAL_NAMESPACE ?? DEFAULT_TEMPORAL_NAMESPACE;
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL, pretty: true });
-      installSdkRuntime(logger, metricsOption(env));
+      startRuntime(env, logger);
       const stopped = stopRequested(logger);
       mkdirSync(join(flags.db, '..'), { recursive: true });
       const cliPath = resolveTemporalCli({ install: true, explicit: env.TEMPORAL_CLI });
