@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { genericAuth, webhookAuth, type IntakeSecrets } from '../intake/auth.js';
 import { createIntakeServer, DEFAULT_BODY_LIMIT_BYTES } from '../intake/create-intake-server.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, temporalDeliverer } from '../intake/temporal-deliverer.js';
+import { registerFleetMetrics } from '../intake/fleet-metrics.js';
 import { createLogger } from '../logging/logger.js';
 import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliConfig, cliEnv, cliTemporal } from './context.js';
@@ -75,6 +76,12 @@ export function registerIntakeCommand(program: Command): void {
         secrets,
         bodyLimitBytes: positiveInt('--body-limit', flags.bodyLimit),
         deliverer: temporalDeliverer(client, { taskQueue: env.MEDIC_TASK_QUEUE, timeoutMs: positiveInt('--delivery-timeout', flags.deliveryTimeout) }),
+      });
+      // medic's own health on the same /metrics: open incidents, waits for a human, the guard.
+      registerFleetMetrics(intake.metrics.registry, {
+        client,
+        taskQueue: env.MEDIC_TASK_QUEUE,
+        restartBudget: { max: config.guards.restartBudget.max, windowMs: config.guards.restartBudget.window },
       });
       const stopped = stopRequested(logger);
       try {
