@@ -4,6 +4,7 @@ import { parseConfig } from '../src/config/load-config.js';
 import { ALERT_NAME } from './monitoring.js';
 import type { DemoFleet } from './fleet.js';
 import { BACKEND } from './haproxy.js';
+import { PM2_ARGV } from '../test/helpers/pm2-fleet.js';
 
 /** The service whose restarts the demo's configuration puts behind a human's approval. */
 export const APPROVAL_SERVICE = 'web-c';
@@ -27,7 +28,7 @@ export function demoConfig({ fleet, haproxySocket, webUiUrl }: ConfigInputs): Re
         description: `${s.name}: one of the three servers of the "${BACKEND}" pool`,
         pool: BACKEND,
         haproxy: { runtimeApi: { socket: haproxySocket }, backend: BACKEND, server: s.name, drainTimeout: '3s' },
-        process: { manager: 'pm2', name: s.name, pm2Home: fleet.home, listen: { port: s.port }, restartTimeout: '20s' },
+        process: { manager: 'pm2', name: s.name, pm2: PM2_ARGV, pm2Home: fleet.home, listen: { port: s.port }, restartTimeout: '20s' },
         verify: { deadline: '4s', checks: [{ type: 'http', url: `${s.url}/healthz`, bodyMatch: '^ok', successes: 3, interval: '250ms' }] },
         release: { releasesDir: s.tree.releasesDir, currentLink: s.tree.currentLink },
         diagnose: { logLines: 10, debugUrl: `${s.url}/debug`, cpuSample: '200ms' },

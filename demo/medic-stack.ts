@@ -52,17 +52,17 @@ async function waitFor(proc: DemoProcess, what: string, ready: () => Promise<boo
 
 export async function startMedic(o: MedicStackOptions, cleanup: Cleanup): Promise<MedicStack> {
   const temporalAddress = `127.0.0.1:${o.temporalPort}`;
+  // Your own Temporal settings (a cloud profile, an API key, client certificates) would make these
+  // talk TLS to a local server: the demo sees none of them, and no TOML file.
+  const yours = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TEMPORAL_') || k === 'TEMPORAL_CLI'));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...yours,
+    TEMPORAL_CONFIG_FILE: join(o.dir, 'no-temporal-profile.toml'),
     MEDIC_CONFIG: o.configPath,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
     MEDIC_TASK_QUEUE: 'medic',
     MEDIC_LOG_LEVEL: 'info',
-    // A cloud API key or client certificate of yours would make these talk TLS to a local server.
-    TEMPORAL_API_KEY: '',
-    TEMPORAL_TLS_CERT: '',
-    TEMPORAL_TLS_KEY: '',
   };
 
   const dev = DemoProcess.start(

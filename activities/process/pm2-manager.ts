@@ -1,38 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Pm2Process } from '../../src/config/process-schema.js';
 import { MisconfigurationError, TargetUnavailableError } from '../driver-errors.js';
-import { keepAlive } from '../support/waiting.js';
+import { CommandFailedError, runArgv } from '../support/run-argv.js';
 import { isAlive } from './is-alive.js';
 import type { LogSource, ProcessManager } from './process-manager.js';
 
-// PM2 through its programmatic API. Each call connects to the daemon of the configured PM2_HOME,
-// does one thing and disconnects: no connection is held between steps, and the worker never
+// PM2 through its own command line, by argv, as systemd through systemctl: `pm2 jlist` to find the
+// process, `pm2 restart <name>` to restart it. The worker loads none of PM2's code, and never
 // starts a daemon of its own (an empty daemon would "lose" the process instead of restarting it).
 
-interface Pm2Description {
+/** `pm2 jlist` prints each process's whole environment too: it can be large, and is never kept. */
+const JLIST_MAX_OUTPUT = 32 * 1024 * 1024;
+
+interface Pm2Entry {
+  name?: string;
   pid?: number;
-  pm2_env?: { status?: string; pm_out_log_path?: string; pm_err_log_path?: string; restart_time?: number };
-}
-type Callback<T> = (err: Error | null, value: T) => void;
-interface Pm2Api {
-  connect(cb: Callback<unknown>): void;
-  disconnect(cb: Callback<unknown>): void;
-  describe(name: string, cb: Callback<Pm2Description[]>): void;
-  restart(name: string, cb: Callback<unknown>): void;
-}
-type Pm2Module = { custom: new (opts: { pm2_home: string }) => Pm2Api };
-
-const call = <T>(fn: (cb: Callback<T>) => void): Promise<T> =>
-  new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
-
-let pm2Module: Pm2Module | undefined;
-function loadPm2(): Pm2Module {
-  // Loaded on first use: PM2 is large, and only targets managed by PM2 need it.
-  pm2Module ??= createRequire(import.meta.url)('pm2') as Pm2Module;
-  return pm2Module;
+  pm2_env?: { status?: string; pm_out_log_path?: string; pm_err_log_path?: string };
 }
 
 export class Pm2Manager implements ProcessManager {
@@ -47,7 +32,7 @@ export class Pm2Manager implements ProcessManager {
     this.home = cfg.pm2Home ?? join(homedir(), '.pm2');
   }
 
-  /** Whether a daemon runs for this PM2_HOME: connecting otherwise would start an empty one. */
+  /** Whether a daemon runs for this PM2_HOME: any pm2 command otherwise starts an empty one. */
   private daemonRunning(): boolean {
     try {
       const pid = Number(readFileSync(join(this.home, 'pm2.pid'), 'utf8'));
@@ -57,38 +42,31 @@ export class Pm2Manager implements ProcessManager {
     }
   }
 
-  private async session<T>(what: string, fn: (pm2: Pm2Api) => Promise<T>): Promise<T> {
+  private async pm2(args: string[], maxOutput?: number): Promise<string> {
     if (!this.daemonRunning()) {
       throw new TargetUnavailableError(`no PM2 daemon is running with PM2_HOME ${this.home}, so ${this.label} cannot be managed. To fix: start PM2 there, or set ${this.field}.pm2Home to the right folder`);
     }
-    return keepAlive(`pm2 ${what} ${this.cfg.name}`, async () => {
-      const pm2 = new (loadPm2().custom)({ pm2_home: this.home });
-      let timer: NodeJS.Timeout | undefined;
-      // PM2's API has no timeouts of its own: a hung daemon must not hang the step.
-      const hung = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new TargetUnavailableError(`the PM2 daemon (PM2_HOME ${this.home}) did not answer "${what} ${this.cfg.name}" within ${this.cfg.commandTimeout} ms. To fix: check \`pm2 ping\`, or raise ${this.field}.commandTimeout`)),
-          this.cfg.commandTimeout,
-        );
-      });
-      try {
-        return await Promise.race([
-          (async () => {
-            await call((cb) => pm2.connect(cb));
-            return fn(pm2);
-          })(),
-          hung,
-        ]);
-      } finally {
-        clearTimeout(timer);
-        await call((cb) => pm2.disconnect(cb)).catch(() => undefined);
-      }
+    const { stdout } = await runArgv([...this.cfg.pm2, ...args], {
+      timeoutMs: this.cfg.commandTimeout,
+      field: `${this.field}.pm2`,
+      env: { PM2_HOME: this.home, PM2_DISCRETE_MODE: 'true' },
+      ...(maxOutput !== undefined && { maxOutput }),
     });
+    return stdout;
   }
 
-  private async describe(pm2: Pm2Api): Promise<Pm2Description> {
-    const list = await call<Pm2Description[]>((cb) => pm2.describe(this.cfg.name, cb));
-    const found = list[0];
+  /** This process's entry in `pm2 jlist` (the first instance, in cluster mode). */
+  private async describe(): Promise<Pm2Entry> {
+    const out = await this.pm2(['jlist'], JLIST_MAX_OUTPUT);
+    // PM2 may print a notice (e.g. "In-memory PM2 is out-of-date") before the JSON line.
+    const json = out.slice(Math.max(0, out.search(/^\[/m)));
+    let list: unknown;
+    try {
+      list = JSON.parse(json);
+    } catch {
+      throw new TargetUnavailableError(`\`pm2 jlist\` (${this.field}.pm2, PM2_HOME ${this.home}) did not print a JSON list. To fix: check that ${this.field}.pm2 runs PM2's own CLI (\`pm2 jlist\` by hand)`);
+    }
+    const found = Array.isArray(list) ? (list as Pm2Entry[]).find((p) => p.name === this.cfg.name) : undefined;
     if (found === undefined) {
       throw new MisconfigurationError(`PM2 (PM2_HOME ${this.home}) has no process named "${this.cfg.name}". To fix: correct ${this.field}.name (see \`pm2 list\`)`);
     }
@@ -96,20 +74,25 @@ export class Pm2Manager implements ProcessManager {
   }
 
   async mainPid(): Promise<number | undefined> {
-    const d = await this.session('describe', (pm2) => this.describe(pm2));
+    const d = await this.describe();
     return d.pm2_env?.status === 'online' && d.pid !== undefined && d.pid > 0 ? d.pid : undefined;
   }
 
   async restart(): Promise<void> {
-    await this.session('restart', async (pm2) => {
-      await this.describe(pm2);
-      await call((cb) => pm2.restart(this.cfg.name, cb));
-    });
+    await this.describe();
+    try {
+      await this.pm2(['restart', this.cfg.name]);
+    } catch (err) {
+      if (err instanceof CommandFailedError && /not found/i.test(err.stderr + err.message)) {
+        throw new MisconfigurationError(`${err.message}. To fix: correct ${this.field}.name (see \`pm2 list\`)`);
+      }
+      throw err;
+    }
   }
 
   async logSource(): Promise<LogSource | undefined> {
     if (this.cfg.logFile !== undefined) return { kind: 'files', files: [this.cfg.logFile] };
-    const d = await this.session('describe', (pm2) => this.describe(pm2));
+    const d = await this.describe();
     const files = [d.pm2_env?.pm_out_log_path, d.pm2_env?.pm_err_log_path].filter((f): f is string => typeof f === 'string' && f !== '/dev/null');
     return files.length === 0 ? undefined : { kind: 'files', files };
   }

@@ -11,6 +11,8 @@ export interface RunOptions {
   cwd?: string;
   /** For messages: which setting this command came from, e.g. targets.web-1.process.restart. */
   field: string;
+  /** Bytes of output allowed before the command is treated as failed (default 256 KiB). */
+  maxOutput?: number;
 }
 
 export interface RunResult {
@@ -19,9 +21,9 @@ export interface RunResult {
 }
 
 /**
- * The environment of a child: the worker's plus the configured variables. Loading PM2's API marks
- * the whole worker as a PM2 API client (PM2_PROGRAMMATIC=true); a pm2 CLI started by the command
- * driver must not inherit that, or it prints nothing (no PID) and seems to fail.
+ * The environment of a child: the worker's plus the configured variables. A process that loaded
+ * PM2's API (a test's fleet, or code a user embeds in the worker) is marked PM2_PROGRAMMATIC=true;
+ * a pm2 CLI started from it must not inherit that, or it prints nothing (no PID) and seems to fail.
  */
 function childEnv(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -49,7 +51,7 @@ export async function runArgv(argv: readonly string[], options: RunOptions): Pro
         {
           timeout: options.timeoutMs,
           killSignal: 'SIGKILL',
-          maxBuffer: MAX_OUTPUT,
+          maxBuffer: options.maxOutput ?? MAX_OUTPUT,
           env: childEnv(options.env),
           ...(options.cwd !== undefined && { cwd: options.cwd }),
           signal: cancellation(),

@@ -3,7 +3,8 @@ import type { DataConverter } from '@temporalio/common';
 import { loadConfig } from '../config/load-config.js';
 import { readEnv, type MedicEnv } from '../config/env.js';
 import type { MedicConfig } from '../config/config-schema.js';
-import { connectClient } from '../temporal/connect.js';
+import { connectClient, resolveTemporal, type TemporalTarget } from '../temporal/connect.js';
+import { webUiBase } from '../temporal/dev-server-record.js';
 import { medicDataConverter } from '../temporal/data-converter.js';
 import { CliError, EXIT } from './cli-error.js';
 
@@ -33,8 +34,18 @@ export function cliDataConverter(env: MedicEnv): DataConverter | undefined {
   }
 }
 
+/** Where the CLI connects; bad connection settings are a usage error, not "unreachable". */
+export function cliTemporal(env: MedicEnv): TemporalTarget {
+  try {
+    return resolveTemporal(env);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage);
+  }
+}
+
 export async function cliClient(env: MedicEnv): Promise<Client> {
   cliDataConverter(env); // a bad key says so, rather than "Temporal unreachable"
+  cliTemporal(env);
   try {
     return await connectClient(env);
   } catch (err) {
@@ -47,6 +58,8 @@ export function incidentIdArg(id: string): string {
   return id.startsWith('incident-') ? id : `incident-${id}`;
 }
 
-export function webUiLink(env: MedicEnv, incidentId: string, uiBase = 'http://localhost:8233'): string {
-  return `${uiBase}/namespaces/${encodeURIComponent(env.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(incidentId)}`;
+/** The incident's page in the Web UI that serves this Temporal (see webUiBase). */
+export function webUiLink(env: MedicEnv, incidentId: string): string {
+  const { address, namespace } = cliTemporal(env);
+  return `${webUiBase(address, env.MEDIC_WEB_UI)}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(incidentId)}`;
 }

@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import { genericAuth, webhookAuth, type IntakeSecrets } from '../intake/auth.js';
 import { createIntakeServer, DEFAULT_BODY_LIMIT_BYTES } from '../intake/create-intake-server.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, temporalDeliverer } from '../intake/temporal-deliverer.js';
+import { registerFleetMetrics } from '../intake/fleet-metrics.js';
 import { createLogger } from '../logging/logger.js';
 import { CliError, EXIT } from './cli-error.js';
-import { cliClient, cliConfig, cliEnv } from './context.js';
+import { cliClient, cliConfig, cliEnv, cliTemporal } from './context.js';
 
 interface IntakeFlags {
   host?: string;
@@ -67,6 +68,7 @@ export function registerIntakeCommand(program: Command): void {
       const port = flags.port !== undefined ? positiveInt('--port', flags.port) : env.MEDIC_INTAKE_PORT;
       // Checked before anything listens: a bad route is an error naming its field, not a 500 later.
       const config = cliConfig(env);
+      const temporal = cliTemporal(env);
       const client = await cliClient(env);
       const intake = await createIntakeServer({
         config,
@@ -74,6 +76,12 @@ export function registerIntakeCommand(program: Command): void {
         secrets,
         bodyLimitBytes: positiveInt('--body-limit', flags.bodyLimit),
         deliverer: temporalDeliverer(client, { taskQueue: env.MEDIC_TASK_QUEUE, timeoutMs: positiveInt('--delivery-timeout', flags.deliveryTimeout) }),
+      });
+      // medic's own health on the same /metrics: open incidents, waits for a human, the guard.
+      registerFleetMetrics(intake.metrics.registry, {
+        client,
+        taskQueue: env.MEDIC_TASK_QUEUE,
+        restartBudget: { max: config.guards.restartBudget.max, windowMs: config.guards.restartBudget.window },
       });
       const stopped = stopRequested(logger);
       try {
@@ -83,7 +91,7 @@ export function registerIntakeCommand(program: Command): void {
         throw new CliError(`cannot listen on ${host}:${port}: ${(err as Error).message}. To fix: choose another --port or MEDIC_INTAKE_PORT`, EXIT.failure);
       }
       logger.info(
-        { host, port, taskQueue: env.MEDIC_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, temporal: env.TEMPORAL_ADDRESS, routes: config.routes.length, defaultRoute: config.defaultRoute !== undefined },
+        { host, port, taskQueue: env.MEDIC_TASK_QUEUE, namespace: temporal.namespace, temporal: temporal.address, routes: config.routes.length, defaultRoute: config.defaultRoute !== undefined },
         'intake ready',
       );
       await stopped;

@@ -32,6 +32,18 @@ const since = (value: string | undefined): Date | undefined => {
   }
 };
 
+const percent = (share: number): string => `${Math.round(share * 1000) / 10}%`;
+const availability = (a: number): string => `${(a * 100).toFixed(3)}%`;
+
+/** Seconds as a person reads them: 45s, 12m, 3.5h, 2.1d; "n/a" when there is no figure. */
+function duration(seconds: number | null): string {
+  if (seconds === null) return 'n/a';
+  if (seconds < 120) return `${Math.round(seconds)}s`;
+  if (seconds < 7_200) return `${Math.round(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.round(seconds / 360) / 10}h`;
+  return `${Math.round(seconds / 8_640) / 10}d`;
+}
+
 export function registerQueryCommands(program: Command): void {
   program
     .command('incidents')
@@ -88,7 +100,7 @@ export function registerQueryCommands(program: Command): void {
 
   program
     .command('report')
-    .description('MTTR, recovery success rate, escalation rate and step statistics per playbook')
+    .description('MTTR, recovery success rate, escalation rate and step statistics per playbook; MTBF, availability and false alarms per service')
     .option('--since <when>', 'period start: 30m, 24h, 7d or a date', '7d')
     .option('--playbook <name>', 'only this playbook')
     .option('--json', 'print JSON')
@@ -100,6 +112,16 @@ export function registerQueryCommands(program: Command): void {
           return;
         }
         console.log(`incidents started ${report.since} .. ${report.until}; still open: ${report.stillOpen}`);
+        console.log(`false alarms: ${report.falseAlarms.count} (${percent(report.falseAlarms.share)} of closed incidents)`);
+        if (report.services.length > 0) {
+          console.log(`\nper service (availability = MTBF / (MTBF + MTTR) over the period):`);
+          console.log(
+            formatTable(
+              ['  SERVICE', 'INCIDENTS', 'FALSE ALARMS', 'FAILURES', 'MTBF', 'MTTR', 'AVAILABILITY'],
+              report.services.map((s) => [`  ${s.service}`, String(s.incidents), String(s.falseAlarms), String(s.failures), duration(s.mtbfSeconds), duration(s.mttrSeconds), availability(s.availability)]),
+            ),
+          );
+        }
         for (const p of report.playbooks) {
           const mttr = p.mttrSeconds ? `MTTR mean ${p.mttrSeconds.mean}s, p50 ${p.mttrSeconds.p50}s, p95 ${p.mttrSeconds.p95}s (n=${p.mttrSeconds.count})` : 'MTTR n/a';
           console.log(`\n${p.playbook}: ${p.incidents} closed (${p.dryRuns} dry runs); recovered ${Math.round(p.recoverySuccessRate * 100)}%, escalated ${Math.round(p.escalationRate * 100)}%; ${mttr}`);

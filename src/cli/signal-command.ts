@@ -140,7 +140,9 @@ export function registerSignalCommand(program: Command): void {
       try {
         signal = makeSignal(fields);
       } catch (err) {
-        throw new CliError(`${(err as Error).message} (see medic signal --help)`, EXIT.usage);
+        const field = /signal field "(\w+)"/.exec((err as Error).message)?.[1];
+        const flag = field !== undefined && ['alertname', 'service', 'severity', 'fingerprint', 'summary', 'status', 'id'].includes(field) ? `--${field}` : 'the field in --file';
+        throw new CliError(`${(err as Error).message}. To fix: give ${flag}, e.g. medic signal --alertname DiskFilling --service billing --severity warning (see medic signal --help)`, EXIT.usage);
       }
       // A resolution goes to the open incident whatever the routes say now (as in the intake).
       const routing = signal.status === 'firing' ? routeSignal(config, signal) : undefined;

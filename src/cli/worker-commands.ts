@@ -6,11 +6,13 @@ import { createActivities } from '../../activities/create-activities.js';
 import { createLogger } from '../logging/logger.js';
 import { installSdkRuntime } from '../worker/sdk-runtime.js';
 import { startDevServer } from '../temporal/dev-server.js';
-import { connectWorker } from '../temporal/connect.js';
+import { connectWorker, DEFAULT_TEMPORAL_NAMESPACE, resolveTemporal } from '../temporal/connect.js';
+import { removeDevServerRecord, writeDevServerRecord } from '../temporal/dev-server-record.js';
 import { resolveTemporalCli } from '../temporal/temporal-cli.js';
 import { createMedicWorker } from '../worker/create-worker.js';
 import { createCodecServer, type CodecApp } from '../codec/codec-server.js';
 import { DEFAULT_CODEC_PORT } from './codec-command.js';
+import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliConfig, cliDataConverter, cliEnv } from './context.js';
 import { playbookNames } from '../../playbooks/index.js';
 import { takeOverOrphans } from '../incidents/take-over.js';
@@ -20,6 +22,19 @@ import type { Logger } from 'pino';
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const metricsOption = (env: MedicEnv) => (env.MEDIC_WORKER_METRICS === 'off' ? {} : { metricsAddress: env.MEDIC_WORKER_METRICS });
+
+/**
+ * The SDK runtime, after the configuration was checked: a configuration error is the first thing
+ * to fix, and a port clash on the metrics endpoint says which address and which variable.
+ */
+function startRuntime(env: MedicEnv, logger: Logger): void {
+  cliConfig(env);
+  try {
+    installSdkRuntime(logger, metricsOption(env));
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.failure);
+  }
+}
 
 /** Resolve when the process is asked to stop (Ctrl-C or SIGTERM). */
 function stopRequested(logger: Logger): Promise<string> {
@@ -36,17 +51,18 @@ function stopRequested(logger: Logger): Promise<string> {
 async function runWorkerUntilStopped(env: MedicEnv, logger: Logger, stopped: Promise<string>): Promise<void> {
   const config = cliConfig(env);
   const dataConverter = cliDataConverter(env);
+  const { namespace } = resolveTemporal(env);
   const connection = await connectWorker(env);
   const worker = await createMedicWorker({
     ...(dataConverter !== undefined && { dataConverter }),
     connection,
-    namespace: env.TEMPORAL_NAMESPACE,
+    namespace,
     taskQueue: env.MEDIC_TASK_QUEUE,
     activities: createActivities({ config, logger }),
     guards: { guards: config.guards, targets: config.targets },
   });
   logger.info(
-    { taskQueue: env.MEDIC_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE, payloadEncryption: dataConverter !== undefined ? 'on' : 'off', metrics: env.MEDIC_WORKER_METRICS === 'off' ? 'off' : `http://${env.MEDIC_WORKER_METRICS}/metrics` },
+    { taskQueue: env.MEDIC_TASK_QUEUE, namespace, payloadEncryption: dataConverter !== undefined ? 'on' : 'off', metrics: env.MEDIC_WORKER_METRICS === 'off' ? 'off' : `http://${env.MEDIC_WORKER_METRICS}/metrics` },
     'worker ready',
   );
   await takeOverRetiredPlaybooks(env, logger);
@@ -93,7 +109,7 @@ export function registerWorkerCommands(program: Command): void {
     .action(async () => {
       const env = cliEnv();
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL });
-      installSdkRuntime(logger, metricsOption(env));
+      startRuntime(env, logger);
       await runWorkerUntilStopped(env, logger, stopRequested(logger));
     });
 
@@ -106,8 +122,9 @@ export function registerWorkerCommands(program: Command): void {
     .option('--codec-port <port>', 'with payload encryption on: port of the codec endpoint the Web UI decrypts with', String(DEFAULT_CODEC_PORT))
     .action(async (flags: { port: string; uiPort: string; db: string; codecPort: string }) => {
       const env = cliEnv();
+      const namespace = env.TEMPORAL_NAMESPACE ?? DEFAULT_TEMPORAL_NAMESPACE;
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL, pretty: true });
-      installSdkRuntime(logger, metricsOption(env));
+      startRuntime(env, logger);
       const stopped = stopRequested(logger);
       mkdirSync(join(flags.db, '..'), { recursive: true });
       const cliPath = resolveTemporalCli({ install: true, explicit: env.TEMPORAL_CLI });
@@ -125,13 +142,17 @@ export function registerWorkerCommands(program: Command): void {
         dbFilename: flags.db,
         port: Number(flags.port),
         uiPort: Number(flags.uiPort),
-        namespace: env.TEMPORAL_NAMESPACE,
+        namespace,
       });
+      const webUi = `http://localhost:${flags.uiPort}`;
+      writeDevServerRecord({ address: server.address, webUi, pid: process.pid });
       try {
-        logger.info(`Temporal Web UI: http://localhost:${flags.uiPort}/namespaces/${env.TEMPORAL_NAMESPACE}/workflows`);
+        logger.info(`Temporal Web UI: ${webUi}/namespaces/${namespace}/workflows`);
         logger.info('try: medic signal --alertname HighErrorRate --service checkout-api --severity critical');
-        await runWorkerUntilStopped({ ...env, TEMPORAL_ADDRESS: server.address }, logger, stopped);
+        // The embedded server, plainly: a TOML profile or TLS variables meant for a cluster do not apply.
+        await runWorkerUntilStopped({ ...env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: namespace, TEMPORAL_API_KEY: undefined, temporalEnvironment: {} }, logger, stopped);
       } finally {
+        removeDevServerRecord(server.address);
         await codec?.close();
         await server.teardown();
         logger.info('dev server stopped; incidents are kept in ' + flags.db);

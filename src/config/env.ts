@@ -2,12 +2,19 @@ import { z } from 'zod';
 
 // The only place medic reads the environment (DESIGN.md: src/ reads the environment).
 const EnvSchema = z.object({
-  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  // The Temporal connection is Temporal's own environment configuration (@temporalio/envconfig):
+  // these override the profile (TEMPORAL_PROFILE) of the TOML file the `temporal` CLI shares.
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
-  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
-  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  /**
+   * Every other TEMPORAL_* variable (TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE, TEMPORAL_TLS_*,
+   * TEMPORAL_GRPC_META_*), and where the default TOML file lives (HOME, XDG_CONFIG_HOME, APPDATA).
+   */
+  temporalEnvironment: z.record(z.string(), z.string()).default({}),
   TEMPORAL_CLI: z.string().min(1).optional(),
+  /** Base URL of the Temporal Web UI for links the CLI prints, e.g. https://cloud.temporal.io. */
+  MEDIC_WEB_UI: z.string().url().optional(),
   MEDIC_CONFIG: z.string().min(1).optional(),
   /** host:port of the worker's Prometheus endpoint, or "off". */
   MEDIC_WORKER_METRICS: z.string().regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port or off').default('127.0.0.1:9464'),
@@ -24,10 +31,14 @@ const EnvSchema = z.object({
 
 export type MedicEnv = z.infer<typeof EnvSchema>;
 
+/** What Temporal's environment configuration reads; TEMPORAL_CLI is medic's own (which binary). */
+const TEMPORAL_CONFIG_VARIABLE = /^(TEMPORAL_(?!CLI$)[A-Z0-9_]+|HOME|XDG_CONFIG_HOME|APPDATA)$/;
+
 export function readEnv(source: NodeJS.ProcessEnv = process.env): MedicEnv {
   // An empty variable means "not set", as in most shells' habits (FOO= medic ...).
   const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== ''));
-  const parsed = EnvSchema.safeParse(present);
+  const temporalEnvironment = Object.fromEntries(Object.entries(present).filter(([k]) => TEMPORAL_CONFIG_VARIABLE.test(k))) as Record<string, string>;
+  const parsed = EnvSchema.safeParse({ ...present, temporalEnvironment });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`environment variable ${String(issue?.path[0])} is invalid: ${issue?.message}`);

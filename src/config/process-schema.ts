@@ -46,7 +46,13 @@ const Pm2Schema = z
   .object({
     manager: z.literal('pm2'),
     /** The PM2 process name (as in `pm2 list`). */
-    name: z.string().min(1),
+    name: z
+      .string()
+      .min(1)
+      // pm2 restart also takes "all", ids and options: a name must mean exactly one app.
+      .refine((n) => n !== 'all' && !/^\d+$/.test(n) && !n.startsWith('-'), 'must be the name of one PM2 app (not "all", a number or an option)'),
+    /** The pm2 argv prefix, e.g. [pm2], [/usr/local/bin/pm2] or [sudo, -n, -u, app, pm2]. */
+    pm2: argvSchema.default(['pm2']),
     /** PM2_HOME of the daemon that runs it; PM2's default (~/.pm2) when not set. */
     pm2Home: z.string().min(1).optional(),
     ...common,

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { IncidentResult } from '../../workflows/definitions.js';
 import { recoverySeconds } from '../../workflows/runtime/recovery-time.js';
 import { listIncidents, type IncidentFilter } from '../incidents/list-incidents.js';
+import { isFalseAlarm, servicesReliability, type ClosedIncident, type ServiceReliability } from './service-reliability.js';
 
 export interface StepStats {
   activity: string;
@@ -29,7 +30,11 @@ export interface RecoveryReport {
   since: string;
   until: string;
   stillOpen: number;
+  /** Closed incidents (dry runs excluded) a human aborted as a false alarm, and their share. */
+  falseAlarms: { count: number; share: number };
   playbooks: PlaybookReport[];
+  /** MTBF, MTTR and availability per service over the window, the least available first. */
+  services: ServiceReliability[];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -86,6 +91,7 @@ export function playbookReport(playbook: string, results: IncidentResult[]): Pla
 export async function recoveryReport(client: Client, filter: IncidentFilter & { since: Date }): Promise<RecoveryReport> {
   const rows = await listIncidents(client, { ...filter, limit: filter.limit ?? 10_000 });
   const results = new Map<string, IncidentResult[]>();
+  const closed: ClosedIncident[] = [];
   let stillOpen = 0;
   for (const row of rows) {
     if (row.workflowStatus === 'RUNNING') {
@@ -95,11 +101,17 @@ export async function recoveryReport(client: Client, filter: IncidentFilter & { 
     if (row.workflowStatus !== 'COMPLETED') continue;
     const result = (await client.workflow.getHandle(row.incidentId, row.runId).result()) as IncidentResult;
     results.set(result.playbook, [...(results.get(result.playbook) ?? []), result]);
+    closed.push({ service: row.service, result });
   }
+  const until = new Date();
+  const real = closed.filter((c) => !c.result.dryRun);
+  const falseAlarms = real.filter((c) => isFalseAlarm(c.result)).length;
   return {
     since: filter.since.toISOString(),
-    until: new Date().toISOString(),
+    until: until.toISOString(),
     stillOpen,
+    falseAlarms: { count: falseAlarms, share: real.length === 0 ? 0 : Math.round((falseAlarms / real.length) * 1000) / 1000 },
     playbooks: [...results.entries()].map(([playbook, list]) => playbookReport(playbook, list)).sort((a, b) => a.playbook.localeCompare(b.playbook)),
+    services: servicesReliability(closed, Math.max(0, (until.getTime() - filter.since.getTime()) / 1000)),
   };
 }

@@ -6,6 +6,8 @@ import { delimiter, join } from 'node:path';
 export const SYSTEM_TOOLS = [
   { command: 'haproxy', pkg: 'haproxy' },
   { command: 'prometheus', pkg: 'prometheus' },
+  // promtool unit-tests medic's own alerting rules (monitoring/prometheus); the same package.
+  { command: 'promtool', pkg: 'prometheus' },
   { command: 'prometheus-alertmanager', pkg: 'prometheus-alertmanager' },
   { command: 'chromium', pkg: 'chromium' },
 ] as const;
@@ -29,7 +31,7 @@ export function findCommand(command: string): string | undefined {
 
 /** Install what is missing with apt-get when running as root; otherwise say what to run. */
 export function ensureSystemTools(log: (line: string) => void): void {
-  const missing = SYSTEM_TOOLS.filter((t) => findCommand(t.command) === undefined).map((t) => t.pkg);
+  const missing = [...new Set(SYSTEM_TOOLS.filter((t) => findCommand(t.command) === undefined).map((t) => t.pkg))];
   if (missing.length === 0) return;
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
   if (process.getuid?.() !== 0 || findCommand('apt-get') === undefined) {

@@ -14,6 +14,11 @@ export function deriveFingerprint(alertname: string, service: string, labels: Re
 
 /** Validate a signal, filling what a person may leave out (id, fingerprint, time). */
 export function makeSignal(raw: Partial<SignalInput> & { alertname?: string; service?: string }, now: Date = new Date()): Signal {
+  if (raw.fingerprint === undefined) {
+    // The fingerprint is derived from these two: name what is missing, not the derived field.
+    const missing = (['alertname', 'service'] as const).find((k) => raw[k] === undefined);
+    if (missing !== undefined) throw new SignalError(`signal field "${missing}": required (an alert name and a service, or a fingerprint)`);
+  }
   const withDefaults = {
     id: raw.id ?? randomUUID(),
     source: raw.source ?? 'cli',

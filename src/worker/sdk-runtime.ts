@@ -21,6 +21,20 @@ export interface SdkRuntimeOptions {
  * medic handles SIGINT/SIGTERM itself (worker first, then the dev server), so the SDK does not.
  */
 export function installSdkRuntime(logger: Logger, options: SdkRuntimeOptions = {}): void {
+  try {
+    install(logger, options);
+  } catch (err) {
+    if (options.metricsAddress !== undefined && /prometheus|address|bind/i.test((err as Error).message)) {
+      throw new Error(
+        `cannot serve the worker's Prometheus metrics on ${options.metricsAddress} (MEDIC_WORKER_METRICS): ${(err as Error).message}. To fix: stop what listens there, or set MEDIC_WORKER_METRICS to a free host:port (or off)`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+function install(logger: Logger, options: SdkRuntimeOptions): void {
   Runtime.install({
     shutdownSignals: [],
     ...(options.metricsAddress !== undefined && {

@@ -27,7 +27,7 @@ describe('incidents, audit and report', () => {
       await b.result();
       const c = await openIncident(name, testSignal(`${name}-c`, { service }), testRoute({ playbook: 'diagnose-and-escalate', params: { ackTimeout: '10 minutes' } }));
       await eventually('the escalation', async () => ((await c.query(stateQuery)).awaitingAck ? true : undefined));
-      await act(c, abortUpdate, 'gina', 'duplicate of INC-42');
+      await act(c, abortUpdate, 'gina', 'false alarm: duplicate of INC-42');
       await c.result();
       return [a, b, c];
     });
@@ -43,7 +43,7 @@ describe('incidents, audit and report', () => {
     const audit = await auditRecord(client, aborted.workflowId);
     assert.equal(audit.outcome, 'aborted');
     const action = audit.events.find((e) => e.what === 'human action abort accepted');
-    assert.deepEqual(action?.details, { by: 'gina', reason: 'duplicate of INC-42' }, 'who and why are in the history');
+    assert.deepEqual(action?.details, { by: 'gina', reason: 'false alarm: duplicate of INC-42' }, 'who and why are in the history');
     assert.ok(audit.events.some((e) => /^scheduled escalate: escalate \(attempt 1 of 3\)$/.test(e.what)));
     assert.ok(audit.timeline?.some((e) => e.kind === 'outcome'));
 
@@ -59,6 +59,13 @@ describe('incidents, audit and report', () => {
     const escalate = report.playbooks.find((p) => p.playbook === 'diagnose-and-escalate');
     assert.equal(escalate?.escalationRate, 1);
     assert.deepEqual(escalate?.outcomes, { aborted: 1 });
+    // Per service: the abort "false alarm" is not a failure; the two recoveries are.
+    assert.deepEqual(report.falseAlarms, { count: 1, share: 0.333 });
+    const svc = report.services.find((x) => x.service === service);
+    assert.deepEqual([svc?.incidents, svc?.falseAlarms, svc?.failures], [3, 1, 2]);
+    assert.ok((svc?.mttrSeconds ?? 0) >= 60, 'restored a minute or more after the alert started');
+    assert.ok((svc?.mtbfSeconds ?? 0) > 1_000, 'the hour of the report, less the down time, over two failures');
+    assert.ok((svc?.availability ?? 1) < 1 && (svc?.availability ?? 0) > 0.9);
     assert.ok([rolledBack, recovered].every((h) => rows.some((r) => r.incidentId === h.workflowId)));
   });
 
@@ -88,6 +95,9 @@ describe('incidents, audit and report', () => {
     const report = await runMedic(['report', '--since', '1h', '--json'], env);
     assert.equal(report.code, 0, report.stderr);
     assert.ok((JSON.parse(report.stdout) as { playbooks: unknown[] }).playbooks.length >= 1);
+    const text = await runMedic(['report', '--since', '1h'], env);
+    assert.match(text.stdout, /^false alarms: \d+ \([\d.]+% of closed incidents\)$/m);
+    assert.match(text.stdout, new RegExp(`^ +svc-${name}\\s+1\\s+0\\s+1\\s+\\S+\\s+\\S+\\s+\\d+\\.\\d{3}%$`, 'm'), 'a row per service: incidents, false alarms, failures, MTBF, MTTR, availability');
 
     const missing = await runMedic(['audit', 'incident-does-not-exist'], env);
     assert.equal(missing.code, 4);

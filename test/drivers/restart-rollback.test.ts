@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FailureType } from '../../activities/contract.js';
 import { activityFailure, driverActivities, runActivity, stepInput, testConfig } from '../helpers/driver-activities.js';
-import { Pm2Fleet, PM2_BIN } from '../helpers/pm2-fleet.js';
+import { Pm2Fleet, PM2_ARGV, PM2_BIN } from '../helpers/pm2-fleet.js';
 import { freePort } from '../helpers/ports.js';
 import { makeReleaseTree, type ReleaseTree } from '../helpers/release-tree.js';
 
@@ -30,7 +30,7 @@ describe('restart, verify, diagnose and rollback of a real process under PM2', (
     fleet = await Pm2Fleet.start(join(dir, 'pm2'));
     await fleet.startApp({ name: 'web-1', script: tree.script, env: { PORT: String(port), BACKEND_NAME: 'web-1' } });
     await fleet.startApp({ name: 'web-cli', script: tree.script, env: { PORT: String(cliPort), BACKEND_NAME: 'web-cli' } });
-    const pm2 = { manager: 'pm2', name: 'web-1', pm2Home: fleet.home, listen: { port }, restartTimeout: '20s' };
+    const pm2 = { manager: 'pm2', name: 'web-1', pm2: PM2_ARGV, pm2Home: fleet.home, listen: { port }, restartTimeout: '20s' };
     activities = driverActivities(
       testConfig({
         targets: {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { startHaproxy, type RunningHaproxy } from './haproxy.js';
 import { startCountingBackend, type CountingBackend } from './http-backends.js';
-import type { Pm2Fleet } from './pm2-fleet.js';
+import { PM2_ARGV, type Pm2Fleet } from './pm2-fleet.js';
 import { freePort, waitFor } from './ports.js';
 import { canConnect } from '../../activities/support/tcp-connect.js';
 import { makeReleaseTree, type ReleaseTree } from './release-tree.js';
@@ -47,7 +47,7 @@ export async function startOutageStack(o: StackOptions): Promise<OutageStack> {
   const inventory = {
     pool: 'web',
     haproxy: { runtimeApi: { socket: haproxy.socket }, backend: haproxy.backend, server: o.target, drainTimeout: '3s' },
-    process: { manager: 'pm2', name: o.target, pm2Home: o.fleet.home, listen: { port }, restartTimeout: '20s' },
+    process: { manager: 'pm2', name: o.target, pm2: PM2_ARGV, pm2Home: o.fleet.home, listen: { port }, restartTimeout: '20s' },
     verify: { deadline: '3s', checks: [{ type: 'http', url: `${direct}/healthz`, bodyMatch: '^ok', successes: 3, interval: '200ms' }] },
     release: { releasesDir: tree.releasesDir, currentLink: tree.currentLink },
     diagnose: { logLines: 10, debugUrl: `${direct}/debug`, cpuSample: '200ms' },

@@ -20,6 +20,8 @@ const call = <T>(fn: (cb: Callback<T>) => void): Promise<T> =>
 const require = createRequire(import.meta.url);
 /** The PM2 command line, for drivers configured with argv (e.g. [node, PM2_BIN, restart, web]). */
 export const PM2_BIN = require.resolve('pm2/bin/pm2');
+/** The pm2 driver's `pm2` argv prefix for this checkout's PM2 (a development dependency, not on PATH). */
+export const PM2_ARGV = [process.execPath, PM2_BIN];
 
 export interface AppSpec {
   name: string;

@@ -16,6 +16,8 @@ describe('configuration', () => {
     ['a misspelt field', 'defaultRoute:\n  playbok: diagnose-and-escalate\n', /defaultRoute: Unrecognized key: "playbok"/],
     ['a target name with a shell character', 'targets:\n  "api;rm -rf /": {}\n', /targets/],
     ['YAML that does not parse', 'routes: [\n', /not valid YAML/],
+    ['a pm2 name that `pm2 restart` reads as every app', 'targets:\n  web:\n    process: { manager: pm2, name: all }\n', /targets\.web\.process\.name: must be the name of one PM2 app/],
+    ['a pm2 name that `pm2 restart` reads as an option', 'targets:\n  web:\n    process: { manager: pm2, name: "--force" }\n', /targets\.web\.process\.name: must be the name of one PM2 app/],
   ];
   for (const [what, text, expected] of bad) {
     it(`rejects ${what} with an error naming the field`, () => {

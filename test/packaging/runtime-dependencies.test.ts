@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+// What `medic` runs (bin/, src/, activities/, workflows/, playbooks/) may import only run-time
+// dependencies, and every run-time dependency must be used there: development tools (PM2, the
+// test kit's fast-check, playwright) stay out of a production install.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RUNTIME_DIRS = ['bin', 'src', 'activities', 'workflows', 'playbooks'];
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return /\.(ts|mjs|cjs)$/.test(name) ? [path] : [];
+  });
+}
+
+/** The package a specifier names: `@scope/name` or `name`; undefined for relative paths and built-ins. */
+function packageOf(specifier: string): string | undefined {
+  if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier)) return undefined;
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+function importedPackages(): Map<string, string[]> {
+  const used = new Map<string, string[]>();
+  // import/require specifiers, and pino transports, which pino loads by package name at run time.
+  const pattern = /(?:from\s+|import\s*\(\s*|require\s*\(\s*|import\s+|transport:\s*\{\s*target:\s*)['"]([@a-z0-9][\w.\/@-]*)['"]/g;
+  for (const file of RUNTIME_DIRS.flatMap((d) => sources(join(ROOT, d)))) {
+    for (const match of readFileSync(file, 'utf8').matchAll(pattern)) {
+      const name = packageOf(match[1] ?? '');
+      if (name !== undefined) used.set(name, [...(used.get(name) ?? []), relative(ROOT, file)]);
+    }
+  }
+  return used;
+}
+
+describe('run-time dependencies', () => {
+  const used = importedPackages();
+
+  it('what medic runs imports only packages listed in dependencies', () => {
+    const undeclared = [...used].filter(([name]) => pkg.dependencies[name] === undefined).map(([name, files]) => `${name} (${files[0]})`);
+    assert.deepEqual(undeclared, [], 'To fix: add them to dependencies, or keep the code that needs them out of the run-time folders');
+  });
+
+  it('every package in dependencies is imported by what medic runs', () => {
+    const unused = Object.keys(pkg.dependencies).filter((name) => !used.has(name));
+    assert.deepEqual(unused, [], 'To fix: move them to devDependencies, or remove them');
+  });
+});
