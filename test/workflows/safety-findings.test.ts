@@ -73,7 +73,7 @@ describe('safety findings', () => {
     // but it cannot close while signals arrive faster than one workflow task: then the server caps
     // it at 10,000 and refuses more for a moment, the run closes, and a sender that retries (as
     // Alertmanager and the intake's 503 make it) lands in the new run. Nothing is lost.
-    const SENDERS = 4;
+    const SENDERS = 2;
     let refusedForAMoment = 0;
     const result = await withWorker(name, fleet.activities, async () => {
       const handle = await openIncident(name, testSignal(name, { id: `${name}-0` }), route);
