@@ -73,16 +73,26 @@ describe('safety findings', () => {
     // but it cannot close while signals arrive faster than one workflow task: then the server caps
     // it at 10,000 and refuses more for a moment, the run closes, and a sender that retries (as
     // Alertmanager and the intake's 503 make it) lands in the new run. Nothing is lost.
-    const SENDERS = 2;
+    const SENDERS = 4;
     let refusedForAMoment = 0;
     const result = await withWorker(name, fleet.activities, async () => {
       const handle = await openIncident(name, testSignal(name, { id: `${name}-0` }), route);
       await waitFor(handle, 'the approval gate', (s) => s.pendingApproval !== undefined);
       const firstRun = (await handle.describe()).runId;
       // Signals straight to the workflow id, as the intake's signalWithStart does for an open incident.
+      // The senders keep at most BACKLOG signals ahead of what the incident has taken, as the
+      // intake's deadline makes a real sender do: a worker that falls far behind gets one huge
+      // workflow task, and the SDK's 5 s limit on one task's code would fail it.
+      const BACKLOG = 1_500;
       let next = 1;
+      let taken = 1;
       const sender = async () => {
         while (next <= FLOOD) {
+          while (next - taken > BACKLOG) {
+            // A run whose close was refused by new signals is unqueryable for a moment: ask again.
+            taken = await handle.query(stateQuery).then((st) => st.signals, () => taken);
+            if (next - taken > BACKLOG) await new Promise((r) => setTimeout(r, 100));
+          }
           const i = next++;
           for (let tries = 0; ; tries++) {
             try {
