@@ -34,7 +34,8 @@ describe('Web UI with encrypted payloads', () => {
     const marker = `ticket-${randomBytes(5).toString('hex')}`;
     const service = `vault-${randomBytes(3).toString('hex')}`;
     const config = join(dir, 'medic.yaml');
-    writeFileSync(config, `defaultRoute:\n  playbook: diagnose-and-escalate\n  targetFromLabel: service\n  params: { ackTimeout: 1 hour, ticket: ${marker} }\n`);
+    // The marker is the route's target: part of the incident's (encrypted) input, and of no search attribute.
+    writeFileSync(config, `defaultRoute:\n  playbook: diagnose-and-escalate\n  target: ${marker}\n  params: { ackTimeout: 1 hour }\n`);
     const env = {
       TEMPORAL_CLI: cli,
       TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
