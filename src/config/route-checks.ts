@@ -31,14 +31,18 @@ export function checkRoute(route: RouteAction & { name?: string }, path: (string
   // A target outside the inventory is fine for a playbook whose activities need no driver
   // (diagnose-and-escalate pages for anything); otherwise each needed section is named.
   const target: TargetConfig = Object.hasOwn(targets, route.target) ? (targets[route.target] as TargetConfig) : {};
+  // One issue per route, each missing section once with the activities that need it.
+  const missing = new Map<string, string[]>();
   for (const activity of playbook.activities) {
     const section = declarationOf(activity).section;
-    if (section !== undefined && target[section.name] === undefined) {
-      issues.push({
-        path: [...path, 'target'],
-        message: `${label}: ${playbook.name} may ${activity} ${route.target}, which needs ${section.hint}. To fix: add it under targets.${route.target}, set dryRun: true, or route to diagnose-and-escalate`,
-      });
-    }
+    if (section !== undefined && target[section.name] === undefined) missing.set(section.hint, [...(missing.get(section.hint) ?? []), activity]);
+  }
+  if (missing.size > 0) {
+    const needs = [...missing].map(([hint, activities]) => `${hint} for ${activities.join(', ')}`).join('; ');
+    issues.push({
+      path: [...path, 'target'],
+      message: `${label}: ${playbook.name} on ${route.target} needs ${needs}. To fix: add them under targets.${route.target}, set dryRun: true, or route to diagnose-and-escalate`,
+    });
   }
   return issues;
 }

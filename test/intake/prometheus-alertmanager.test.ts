@@ -44,6 +44,7 @@ routes:
 defaultRoute:
   playbook: http-service-outage
   target: not-this-one
+  dryRun: true
 `,
       // Watch what Temporal recorded through the intake, to learn the fingerprint Alertmanager chose.
       wrap: (real) => ({

@@ -58,10 +58,9 @@ describe('routes are checked against their playbook when the configuration loads
     const text = withRoute('  - name: web\n    playbook: http-service-outage\n    target: web-1');
     assert.throws(() => parseConfig(text, 'medic.yaml'), (err: unknown) => {
       const message = (err as Error).message;
-      assert.match(message, /may restart web-1, which needs a process section/);
-      assert.match(message, /may verify web-1, which needs a verify section/);
-      assert.match(message, /may rollback web-1, which needs a release section/);
-      assert.doesNotMatch(message, /isolate web-1/, 'the haproxy section is there');
+      assert.match(message, /http-service-outage on web-1 needs a process section \(manager: pm2, systemd or command\) for restart; a verify section/);
+      assert.match(message, /a release section \(releasesDir, currentLink\) for rollback\./);
+      assert.doesNotMatch(message, /haproxy section/, 'the haproxy section is there');
       return true;
     });
   });
