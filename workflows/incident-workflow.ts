@@ -259,7 +259,7 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
   async function runPlaybookOnce(pb: Playbook, params: Params): Promise<RunEnd> {
     // An abort (or, for a playbook that stops on resolve, the resolution) that came before the
     // playbook started has no scope to cancel: honour it now.
-    if (run.abortRequest !== undefined || (run.resolvedBy !== undefined && pb.stopsOnResolve && !journal.replaying)) {
+    if (run.abortRequest !== undefined || (run.resolvedBy !== undefined && pb.stopsOnResolve)) {
       timeline.add('note', `${run.abortRequest !== undefined ? 'aborted' : 'resolved'} before ${input.playbook} started: nothing more was run`);
       return 'stopped';
     }
@@ -326,8 +326,10 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
    * repeat notification in the meantime must join this incident, not start the playbook again.
    */
   async function settle(stage: Extract<Stage, { at: 'settle' }>): Promise<Stage> {
-    const woke = await condition(() => run.resolvedBy !== undefined || run.continueDue(), Math.max(1, stage.until - Date.now()));
-    if (run.resolvedBy === undefined && woke) return continueIfDue(stage);
+    const woke = await condition(() => run.resolvedBy !== undefined || run.abortRequest !== undefined || run.continueDue(), Math.max(1, stage.until - Date.now()));
+    // A human who ends the settle window closes a recovered incident: nothing is left to undo.
+    if (run.abortRequest !== undefined) timeline.add('note', `${run.abortRequest.by} closed the settle window; the recovery stands`, { actor: run.abortRequest.by });
+    else if (run.resolvedBy === undefined && woke) return continueIfDue(stage);
     if (!woke) timeline.add('note', `the alert did not clear within ${formatDuration(engineParams.settleFor)} of the recovery; closing as recovered`);
     return close('recovered');
   }

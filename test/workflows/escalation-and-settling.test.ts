@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { stateQuery, timelineQuery } from '../../workflows/definitions.js';
+import { abortUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
-import { entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
+import { act, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
 import { saveHistoryFixture } from '../helpers/fixtures.js';
 import { closeTestTemporal, eventually, uniqueName, withWorker } from '../helpers/temporal.js';
 
@@ -45,6 +45,21 @@ describe('escalation and settling', () => {
     assert.equal(result.outcome, 'recovered');
     assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin'], 'the playbook ran once');
     assert.equal(entriesOf(result, 'resolved').length, 1);
+  });
+
+  it('an abort in the settle window closes a recovered incident at once, as recovered', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    const result = await withWorker(name, fleet.activities, async () => {
+      const handle = await openIncident(name, testSignal(name), testRoute({ params: { settleFor: '1 hour' } }));
+      await eventually('the recovery', async () => ((await handle.query(stateQuery)).status === 'recovered' ? true : undefined));
+      const state = await act(handle, abortUpdate, 'pat', 'the alert is stale');
+      assert.equal(state.status, 'recovered', 'the abort answers once the incident closed');
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'recovered');
+    assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin'], 'nothing was undone');
+    assert.ok(entriesOf(result, 'note').some((e) => e.message === 'pat closed the settle window; the recovery stands'));
   });
 
   it('a resolution that arrives while a failed playbook is being undone closes the incident as resolved', async (t) => {
