@@ -27,7 +27,6 @@ export interface StackOptions {
   tuning: WorkerTuning;
   intakeLogLevel: string;
   db: 'file' | 'memory';
-  intakeDeliverer: 'medic' | 'signal-only';
 }
 
 const quiet = {
@@ -82,7 +81,7 @@ export class BenchStack {
           configYaml: benchConfigYaml(),
           token: INTAKE_TOKEN,
           logLevel: options.intakeLogLevel,
-          deliverer: options.intakeDeliverer,
+          stateDir: join(options.runDir, 'intake-state'),
         } satisfies IntakeChildArgs,
       });
       stack.intakeUrl = `http://127.0.0.1:${String(stack.intake.ready['port'])}`;

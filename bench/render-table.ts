@@ -77,7 +77,7 @@ export function renderTable(r: BenchResults): string {
     '| --- | --- | --- | --- | --- |',
     ...rows.map((cells) => `| ${cells.join(' | ')} |`),
     '',
-    `Worker: ${tuning}; load generator: ${r.settings.connections} ${r.settings.keepAlive ? 'keep-alive' : 'new-per-request'} HTTP connections; intake log level ${r.settings.intakeLogLevel}; dev server store: SQLite ${r.settings.db === 'file' ? 'file' : 'in memory'}${r.settings.intakeDeliverer === 'signal-only' ? '; **intake deliverer: signal-only experiment**' : ''}.`,
+    `Worker: ${tuning}; load generator: ${r.settings.connections} ${r.settings.keepAlive ? 'keep-alive' : 'new-per-request'} HTTP connections; intake log level ${r.settings.intakeLogLevel}; dev server store: SQLite ${r.settings.db === 'file' ? 'file' : 'in memory'}.`,
     '',
     ...(r.keepAlive === undefined
       ? []

@@ -19,7 +19,6 @@ export interface BenchResults {
     connections: number;
     intakeLogLevel: string;
     db: 'file' | 'memory';
-    intakeDeliverer: 'medic' | 'signal-only';
   };
   durationSeconds: number;
   loadAverageAtEnd: number;

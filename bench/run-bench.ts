@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   const machine = machineInfo(cliPath);
   const runDir = mkdtempSync(join(tmpdir(), 'medic-bench-'));
   progress(`${o.smoke ? 'smoke' : o.quick ? 'quick' : 'full'} run on ${machine.nproc} CPUs (${machine.cpuModel}), load average ${machine.loadAverageAtStart}; logs in ${runDir}`);
-  const stack = await BenchStack.start({ cliPath, runDir, tuning: o.tuning, intakeLogLevel: o.intakeLogLevel, db: o.db, intakeDeliverer: o.intakeDeliverer });
+  const stack = await BenchStack.start({ cliPath, runDir, tuning: o.tuning, intakeLogLevel: o.intakeLogLevel, db: o.db });
   // Ctrl-C: stop the children and the dev server rather than leave them running without us.
   const interrupted = (signal: string) => {
     progress(`${signal}: stopping the workers, the intake and the dev server`);
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     mode: o.smoke ? 'smoke' : o.quick ? 'quick' : 'full',
     machine,
-    settings: { tuning: o.tuning, keepAlive: o.keepAlive, connections: o.connections, intakeLogLevel: o.intakeLogLevel, db: o.db, intakeDeliverer: o.intakeDeliverer },
+    settings: { tuning: o.tuning, keepAlive: o.keepAlive, connections: o.connections, intakeLogLevel: o.intakeLogLevel, db: o.db },
     durationSeconds: round((performance.now() - started) / 1000, 1),
     loadAverageAtEnd: loadAverageNow(),
     rows,
