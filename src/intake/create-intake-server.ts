@@ -11,8 +11,9 @@ import {
   checkSignature,
   describeAuth,
   genericAuth,
-  requireSignatureHeader,
+  requireSignatureHeaders,
   SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
   webhookAuth,
   type AuthMode,
   type IntakeSecrets,
@@ -79,11 +80,16 @@ export interface IntakeServer {
 // Raw bodies are kept beside the request (not on it) for the HMAC check.
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 function authHook(mode: AuthMode) {
   return async (request: FastifyRequest): Promise<void> => {
     if (mode.kind === 'bearer') checkBearer(request.headers.authorization, mode.token);
     // The signature needs the body: check it is there before reading any, verify it once read.
-    if (mode.kind === 'hmac') requireSignatureHeader(request.headers[SIGNATURE_HEADER] as string | undefined);
+    if (mode.kind === 'hmac') requireSignatureHeaders(header(request, SIGNATURE_HEADER), header(request, TIMESTAMP_HEADER));
   };
 }
 
@@ -143,7 +149,7 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
     const signed = signedRoutes.get(request.routeOptions.url ?? '');
     if (signed !== undefined) {
       try {
-        checkSignature(request.headers[SIGNATURE_HEADER] as string | undefined, raw, signed.secret);
+        checkSignature({ signature: header(request, SIGNATURE_HEADER), timestamp: header(request, TIMESTAMP_HEADER) }, raw, signed.secret, { nowMs: now().getTime(), windowMs: config.intake.signatureWindow });
       } catch (err) {
         done(err as Error, undefined);
         return;
