@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readDeadLetters, deadLetterPath, resolveStateDir } from '../intake/dead-letters.js';
 import { cliEnv } from './context.js';
 import { formatTable } from './format-table.js';
-import { terminalSafe } from './terminal-safe.js';
+import { terminalSafe, terminalSafeJson } from './terminal-safe.js';
 
 /**
  * `medic dead-letters`: the signals the intake accepted but Temporal refused for good, read from
@@ -19,7 +19,7 @@ export function registerDeadLetterCommand(program: Command): void {
       const dir = resolveStateDir(cliEnv(), flags.stateDir);
       const letters = readDeadLetters(dir);
       if (flags.json === true) {
-        console.log(JSON.stringify(letters, null, 2));
+        console.log(terminalSafeJson(letters));
         return;
       }
       if (letters.length === 0) {

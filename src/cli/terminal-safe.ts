@@ -21,3 +21,12 @@ export function terminalSafe(text: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
   });
 }
+
+// JSON.stringify already escapes U+0000-U+001F; these it leaves raw. They only ever occur inside
+// strings in JSON, where a \uNNNN escape means the same character: the data is unchanged.
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `JSON.stringify(value, null, 2)`, with every control character escaped: the same JSON, safe to print. */
+export function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
