@@ -16,9 +16,10 @@ import { compareKeepAlive } from './measure-keep-alive.js';
 import { compareMedicAndBare, type Pattern } from './measure-latency.js';
 import { measureOpenIncidents } from './measure-open-incidents.js';
 import { measurePlain } from './measure-plain.js';
-import { measureThroughput } from './measure-throughput.js';
+import { measureFloor, type FloorResult } from './measure-floor.js';
+import { measureThroughput, type ThroughputResult } from './measure-throughput.js';
 import { renderTable } from './render-table.js';
-import { checkTargets, compare, derivePlain, type BenchResults, type BenchRows } from './results.js';
+import { checkTargets, compare, derivePlain, withFloor, type BenchResults, type BenchRows } from './results.js';
 import { ratios, round } from './stats.js';
 
 const started = performance.now();
@@ -93,12 +94,30 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu
   }
   if (o.phases.includes('throughput')) {
     // Last: it leaves many incidents open, which would weigh on the other measurements.
+    // Each size is measured through the intake and at the floor (plain signalWithStart calls, same
+    // server and worker), in the order intake, floor, floor, intake: the incidents each leaves open
+    // weigh on what comes after, and this order spreads that weight over both.
     rows.intakeThroughput = [];
-    for (const t of sz.throughput) {
-      const result = await phase(`throughput-${t.fingerprints}`, `row 4: ${t.seconds} s of alerts over ${t.fingerprints} fingerprints, ${Math.min(sz.throughputConcurrency, o.connections)} connections`, () =>
-        measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency: Math.min(sz.throughputConcurrency, o.connections), sample: sz.guaranteeSample, timeoutMs }),
-      );
-      rows.intakeThroughput.push(result);
+    const concurrency = Math.min(sz.throughputConcurrency, o.connections);
+    for (const [i, t] of sz.throughput.entries()) {
+      const viaIntake = () =>
+        phase(`throughput-${t.fingerprints}`, `row 4: ${t.seconds} s of alerts over ${t.fingerprints} fingerprints, ${concurrency} connections`, () =>
+          measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency, sample: sz.guaranteeSample, timeoutMs }),
+        );
+      const atFloor = () =>
+        phase(`floor-${t.fingerprints}`, `row 4 floor: ${t.seconds} s of plain signalWithStart calls over ${t.fingerprints} fingerprints, ${concurrency} in flight`, () =>
+          measureFloor(stack, { prefix: `${run}-floor-${t.fingerprints}`, ...t, concurrency }),
+        );
+      let result: ThroughputResult;
+      let floor: FloorResult;
+      if (i % 2 === 0) {
+        result = await viaIntake();
+        floor = await atFloor();
+      } else {
+        floor = await atFloor();
+        result = await viaIntake();
+      }
+      rows.intakeThroughput.push(withFloor(result, floor, cpuByPhase[`throughput-${t.fingerprints}`], cpuByPhase[`floor-${t.fingerprints}`]));
     }
   }
   return rows;
