@@ -8,10 +8,9 @@ import { signalWithStartReportingStart } from './signal-with-start.js';
 export type Delivery =
   /**
    * Recorded in run `runId` of the incident for the signal's fingerprint. `opened` says whether this
-   * call started the incident (true) or joined the one already open (false); undefined if that
-   * could not be told.
+   * call started the incident (true) or joined the one already open (false), as Temporal answered.
    */
-  | { kind: 'incident'; incidentId: string; runId?: string | undefined; opened?: boolean | undefined }
+  | { kind: 'incident'; incidentId: string; runId?: string | undefined; opened: boolean }
   | { kind: 'resolved'; incidentId: string }
   | { kind: 'no-open-incident'; incidentId: string };
 

@@ -90,10 +90,9 @@ async function deliverToTemporal(ctx: AcceptContext, p: Planned, base: Pick<Sign
   }
   const route = p.route;
   const delivery = await ctx.deliverer.firing(signal, route);
-  const opened = delivery.kind === 'incident' ? delivery.opened : undefined;
-  const outcome = opened === true ? 'opened' : opened === false ? 'deduplicated' : 'delivered';
+  const outcome = delivery.kind === 'incident' && delivery.opened ? 'opened' : 'deduplicated';
   // A repeat of an open incident is routine and can come thousands of times a minute: debug, and
-  // counted in medic_intake_signals_total. What starts an incident, or cannot be told, is info.
+  // counted in medic_intake_signals_total. What starts an incident is info.
   const level = outcome === 'deduplicated' ? 'debug' : 'info';
   ctx.logger[level]({ ...about(signal), incidentId: delivery.incidentId, outcome, playbook: route.playbook, target: route.target, route: route.route }, `signal ${outcome}`);
   return { ...base, outcome, incidentId: delivery.incidentId, playbook: route.playbook, target: route.target, route: route.route };

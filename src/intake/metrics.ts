@@ -3,7 +3,7 @@ import type { RejectReason } from './intake-error.js';
 import { SIGNAL_SOURCES } from '../signals/signal-schema.js';
 
 /** What became of one signal (one alert of a notification). */
-export type SignalOutcome = 'opened' | 'deduplicated' | 'delivered' | 'resolved' | 'no-open-incident' | 'unrouted' | 'dead-lettered' | 'failed';
+export type SignalOutcome = 'opened' | 'deduplicated' | 'resolved' | 'no-open-incident' | 'unrouted' | 'dead-lettered' | 'failed';
 
 /**
  * The intake's Prometheus metrics, in a registry of their own (one per server, so tests can run
