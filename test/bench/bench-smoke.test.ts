@@ -101,7 +101,7 @@ describe('npm run bench --smoke', () => {
     assertDistribution(s.medic, 'row 6 medic');
     assert.ok(Number.isFinite(s.bare.p50));
 
-    assert.equal(results.targets.length, 5, 'first action p99, medic / bare, intake twice, worker RSS');
+    assert.equal(results.targets.length, 7, 'first action p99, medic / bare, intake and intake / floor twice each, worker RSS');
     for (const phase of ['steady', 'light', 'burst', 'overhead', 'open']) {
       const split = results.cpu[phase];
       assert.ok(split !== undefined && (split['wallSeconds'] ?? 0) > 0 && (split['devServer'] ?? 0) > 0, `CPU seconds of the dev server in phase ${phase}`);
