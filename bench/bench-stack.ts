@@ -145,6 +145,21 @@ export class BenchStack {
     }
   }
 
+  /**
+   * Wait until every running incident waits for a human (row 4's incidents stop at the approval
+   * gate), so the work one measurement started (first workflow tasks, isolate, diagnose) is done
+   * before the next begins instead of landing in it. Resolves with how many were still busy.
+   */
+  async quiet(timeoutMs: number): Promise<number> {
+    const busy = `ExecutionStatus = 'Running' AND WorkflowType = 'incidentWorkflow' AND MedicStatus != 'awaiting-human'`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { count } = await this.client.workflow.count(busy);
+      if (count === 0 || Date.now() > deadline) return count;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
   async stop(): Promise<void> {
     await Promise.allSettled([this.intake?.stop(), this.medicWorker?.stop(), this.bareWorker?.stop()]);
     await this.client.connection.close().catch(() => undefined);

@@ -1,7 +1,8 @@
-// `npx tsx bench/profile-intake.ts [--alerts N] [--cpu-prof DIR]`: the intake's own CPU per alert.
-// The intake (its own process, bench/intake-cpu-child.ts) answers from a deliverer that records
-// nothing and waits for nothing, so what it spends is its own work, not Temporal's and not the
-// gRPC client's. Alertmanager bodies of one alert, as row 4 sends them, over 64 keep-alive
+// `npx tsx bench/profile-intake.ts [--alerts N] [--fingerprints N] [--cpu-prof DIR] [--temporal]`: the intake's own
+// CPU per alert. The intake (its own process, bench/intake-cpu-child.ts) answers from a deliverer
+// that records nothing and waits for nothing, so what it spends is its own work, not Temporal's
+// and not the gRPC client's. With --temporal it delivers to a dev server started for the run (no
+// worker: incidents are recorded, not run), so the gRPC client's work is in the figure too. Alertmanager bodies of one alert, as row 4 sends them, over 64 keep-alive
 // connections on loopback. With --cpu-prof the child writes a V8 CPU profile into DIR (open it in
 // Chrome DevTools, or list the hottest functions with --top).
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,6 +10,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readEnv } from '../src/config/env.js';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { resolveTemporalCli } from '../src/temporal/temporal-cli.js';
 import { BenchChild } from './bench-child.js';
 import { BENCH_ALERTS, alertmanagerBody } from './bench-routes.js';
 import { LoadClient } from './http-load.js';
@@ -57,30 +61,33 @@ function top(dir: string, n: number): string[] {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { alerts: { type: 'string', default: '20000' }, 'cpu-prof': { type: 'string' }, top: { type: 'string', default: '25' } } });
+  const { values } = parseArgs({ options: { alerts: { type: 'string', default: '20000' }, 'cpu-prof': { type: 'string' }, top: { type: 'string', default: '25' }, temporal: { type: 'boolean', default: false }, fingerprints: { type: 'string', default: '100' } } });
+  const fingerprints = Number(values.fingerprints);
+  const server = values.temporal ? await startDevServer({ cliPath: resolveTemporalCli({ install: false, explicit: readEnv().TEMPORAL_CLI }), logLevel: 'error' }) : undefined;
   const alerts = Number(values.alerts);
   const profDir = values['cpu-prof'];
   const logDir = mkdtempSync(join(tmpdir(), 'medic-profile-intake-'));
   const child = await BenchChild.start({
     name: 'intake',
     file: './intake-cpu-child.ts',
-    args: { token: TOKEN },
+    args: { token: TOKEN, ...(server !== undefined && { temporalAddress: server.address }) },
     logPath: join(logDir, 'intake.log'),
     ...(profDir !== undefined && { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profDir] }),
   });
   const http = new LoadClient(`http://127.0.0.1:${String(child.ready['port'])}`, { keepAlive: true, maxSockets: 64, token: TOKEN });
   try {
-    // Warm up (JIT, connections), then measure: 100 fingerprints, so most alerts join an open incident, as in row 4.
+    // Warm up (JIT, connections), then measure: alerts over --fingerprints (100: most join an open incident, as in row 4).
     await send(http, 0, Math.min(2_000, alerts), 100);
     const before = await cpuOf(child);
     const started = performance.now();
-    await send(http, 100_000, alerts, 100);
+    await send(http, 100_000, alerts, fingerprints);
     const cpuMs = (await cpuOf(child)) - before;
     const seconds = (performance.now() - started) / 1000;
-    console.log(`intake's own CPU: ${(cpuMs / alerts).toFixed(3)} ms per alert (${alerts} alerts, ${(alerts / seconds).toFixed(0)} alerts/s, ${(cpuMs / 1000).toFixed(2)} s CPU; log in ${logDir})`);
+    console.log(`intake's own CPU: ${(cpuMs / alerts).toFixed(3)} ms per alert (${alerts} alerts over ${fingerprints} fingerprints, ${(alerts / seconds).toFixed(0)} alerts/s, ${(cpuMs / 1000).toFixed(2)} s CPU; log in ${logDir})`);
   } finally {
     http.close();
     await child.stop();
+    await server?.teardown();
   }
   if (profDir !== undefined) console.log(top(profDir, Number(values.top)).join('\n'));
 }
