@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Signal } from '../signals/signal-schema.js';
@@ -74,9 +74,18 @@ export class DeadLetters {
 
   /** Open (creating the directory) and load what an earlier run recorded. */
   static open(stateDir: string): DeadLetters {
-    mkdirSync(stateDir, { recursive: true });
     const letters = new DeadLetters(deadLetterPath(stateDir));
-    for (const letter of readDeadLetters(stateDir)) letters.byKey.set(key(letter.signal), letter);
+    try {
+      mkdirSync(stateDir, { recursive: true });
+      accessSync(stateDir, constants.W_OK);
+      for (const letter of readDeadLetters(stateDir)) letters.byKey.set(key(letter.signal), letter);
+      endLastLine(letters.path);
+    } catch (err) {
+      throw new Error(
+        `cannot keep the intake's dead-letter record in ${stateDir}: ${(err as Error).message}. To fix: point MEDIC_STATE_DIR (or --state-dir) at a directory the intake can create and write, on a persistent volume`,
+        { cause: err },
+      );
+    }
     return letters;
   }
 
@@ -111,6 +120,25 @@ export class DeadLetters {
     const settled = write.finally(() => this.pending.delete(k));
     this.pending.set(k, settled);
     return settled;
+  }
+}
+
+/** A line cut short by a crash gets its end, so the next record starts a line of its own. */
+function endLastLine(path: string): void {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return;
+  }
+  if (size === 0) return;
+  const fd = openSync(path, 'r+');
+  try {
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    if (last[0] !== 0x0a) writeSync(fd, '\n', size);
+  } finally {
+    closeSync(fd);
   }
 }
 
