@@ -93,11 +93,10 @@ export interface BenchOptions {
   keepRunDir: boolean;
   /** The dev server's store: a SQLite file (as `medic dev` runs it) or memory. */
   db: 'file' | 'memory';
-  intakeDeliverer: 'medic' | 'signal-only';
 }
 
 export const USAGE = `usage: tsx bench/run-bench.ts [--smoke | --quick] [--out DIR] [--worker KEY=N ...] [--no-keep-alive]
-       [--connections N] [--intake-log-level LEVEL] [--only ${PHASES.join(',')}] [--db memory|file] [--intake-deliverer medic|signal-only] [--keep]
+       [--connections N] [--intake-log-level LEVEL] [--only ${PHASES.join(',')}] [--db memory|file] [--keep]
 
   --smoke             20 incidents a measurement: proves the harness works (CI), not the numbers
   --quick             fewer incidents (row 5 keeps 1,000): for trying a tuning
@@ -109,7 +108,6 @@ export const USAGE = `usage: tsx bench/run-bench.ts [--smoke | --quick] [--out D
   --only PHASES       run some phases: latency (rows 1-3), overhead (6), open (5), throughput (4);
                       keep-alive: intake throughput with and without connection reuse, alternating
   --db memory|file    the dev server's SQLite store: in memory (default; see bench/README.md), or a file as medic dev keeps it
-  --intake-deliverer  signal-only: an experiment that skips the describe() after signalWithStart (TUNING.md)
   --keep              keep the run directory (dev server database, bundles, logs of the children)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -126,7 +124,6 @@ export function parseOptions(argv: string[]): BenchOptions {
       only: { type: 'string' },
       keep: { type: 'boolean', default: false },
       db: { type: 'string', default: 'memory' },
-      'intake-deliverer': { type: 'string', default: 'medic' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -139,10 +136,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (![...PHASES, ...EXTRA_PHASES].includes(p as Phase)) throw new Error(`--only: unknown phase "${p}". To fix: use some of ${[...PHASES, ...EXTRA_PHASES].join(', ')}`);
   }
   if (values.db !== 'file' && values.db !== 'memory') throw new Error(`--db must be file or memory, got "${values.db}"`);
-  const deliverer = values['intake-deliverer'];
-  if (deliverer !== 'medic' && deliverer !== 'signal-only') throw new Error(`--intake-deliverer must be medic or signal-only, got "${deliverer}"`);
   return {
-    intakeDeliverer: deliverer,
     db: values.db,
     smoke: values.smoke,
     quick: values.quick,

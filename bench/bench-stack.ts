@@ -27,7 +27,6 @@ export interface StackOptions {
   tuning: WorkerTuning;
   intakeLogLevel: string;
   db: 'file' | 'memory';
-  intakeDeliverer: 'medic' | 'signal-only';
 }
 
 const quiet = {
@@ -82,7 +81,7 @@ export class BenchStack {
           configYaml: benchConfigYaml(),
           token: INTAKE_TOKEN,
           logLevel: options.intakeLogLevel,
-          deliverer: options.intakeDeliverer,
+          stateDir: join(options.runDir, 'intake-state'),
         } satisfies IntakeChildArgs,
       });
       stack.intakeUrl = `http://127.0.0.1:${String(stack.intake.ready['port'])}`;
@@ -141,6 +140,21 @@ export class BenchStack {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const { count } = await this.client.workflow.count(query);
+      if (count === 0 || Date.now() > deadline) return count;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /**
+   * Wait until every running incident waits for a human (row 4's incidents stop at the approval
+   * gate), so the work one measurement started (first workflow tasks, isolate, diagnose) is done
+   * before the next begins instead of landing in it. Resolves with how many were still busy.
+   */
+  async quiet(timeoutMs: number): Promise<number> {
+    const busy = `ExecutionStatus = 'Running' AND WorkflowType = 'incidentWorkflow' AND MedicStatus != 'awaiting-human'`;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { count } = await this.client.workflow.count(busy);
       if (count === 0 || Date.now() > deadline) return count;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

@@ -57,7 +57,8 @@ export class CpuMeter {
       // A process started since the mark (a restarted worker) counts from zero.
       const before = this.marks.get(name);
       const used = cpuSeconds(pid) - (before?.pid === pid ? before.cpu : 0);
-      split[name] = Number.isFinite(used) ? Math.round(used * 10) / 10 : 0;
+      // Hundredths: a clock tick is 10 ms, and CPU per alert divides these by thousands of alerts.
+      split[name] = Number.isFinite(used) ? Math.round(used * 100) / 100 : 0;
     }
     this.mark();
     return split;

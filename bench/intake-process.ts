@@ -3,10 +3,9 @@
 import pino from 'pino';
 import { parseConfig } from '../src/config/load-config.js';
 import { createIntakeServer } from '../src/intake/create-intake-server.js';
-import { temporalDeliverer } from '../src/intake/temporal-deliverer.js';
+import { temporalDeliverer, temporalRunCheck } from '../src/intake/temporal-deliverer.js';
 import { createLogger } from '../src/logging/logger.js';
 import { connectClient } from '../src/temporal/connect.js';
-import { signalOnlyDeliverer } from './signal-only-deliverer.js';
 
 export interface IntakeChildArgs {
   address: string;
@@ -16,8 +15,8 @@ export interface IntakeChildArgs {
   /** Bearer token the webhook endpoints require, as a production intake would. */
   token: string;
   logLevel: string;
-  /** `medic`: the shipped deliverer; `signal-only`: the experiment in signal-only-deliverer.ts. */
-  deliverer: 'medic' | 'signal-only';
+  /** The intake's state directory (its dead-letter record), inside the run directory. */
+  stateDir: string;
 }
 
 async function main(): Promise<void> {
@@ -28,7 +27,9 @@ async function main(): Promise<void> {
     config: parseConfig(args.configYaml, 'bench-routes.yaml'),
     logger,
     secrets: { token: args.token },
-    deliverer: args.deliverer === 'signal-only' ? signalOnlyDeliverer(client, { taskQueue: args.taskQueue }) : temporalDeliverer(client, { taskQueue: args.taskQueue }),
+    stateDir: args.stateDir,
+    deliverer: temporalDeliverer(client, { taskQueue: args.taskQueue }),
+    isOpen: temporalRunCheck(client),
   });
   await intake.app.listen({ host: '127.0.0.1', port: 0 });
   const address = intake.app.server.address();

@@ -53,7 +53,7 @@ async function checkGuarantee(stack: BenchStack, accepted: Map<string, number>, 
 }
 
 /** A small deterministic generator (mulberry32): the same draw of fingerprints on every run. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

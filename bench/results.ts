@@ -4,7 +4,9 @@ import type { KeepAliveComparison } from './measure-keep-alive.js';
 import type { LatencyResult } from './measure-latency.js';
 import type { OpenIncidentsResult } from './measure-open-incidents.js';
 import type { PlainResult } from './measure-plain.js';
+import type { FloorResult } from './measure-floor.js';
 import type { ThroughputResult } from './measure-throughput.js';
+import type { CpuSplit as PhaseCpu } from './cpu-usage.js';
 import { ratios, round, type Distribution } from './stats.js';
 import type { WorkerTuning } from './worker-tuning.js';
 
@@ -19,7 +21,6 @@ export interface BenchResults {
     connections: number;
     intakeLogLevel: string;
     db: 'file' | 'memory';
-    intakeDeliverer: 'medic' | 'signal-only';
   };
   durationSeconds: number;
   loadAverageAtEnd: number;
@@ -61,11 +62,34 @@ export interface BenchRows {
     priceOfDurabilityMsPerStep: number;
   };
   /** 4. */
-  intakeThroughput: ThroughputResult[];
+  intakeThroughput: IntakeThroughput[];
   /** 5. */
   openIncidents: OpenIncidentsResult;
   /** 6. */
   stepOverhead: { sleepMs: number; steps: number; medic: Distribution; bare: Distribution; medicOverBareP50: number };
+}
+
+/** Row 4 for one number of fingerprints: through the intake, at the floor, and the ratio. */
+export type IntakeThroughput = ThroughputResult & {
+  /** Plain signalWithStart calls with the same arguments, same server and worker, same run. */
+  floor?: FloorResult;
+  /** Intake alerts/s ÷ floor calls/s: the goal is >= 0.85. */
+  intakeOverFloor?: number;
+  /** The intake process's CPU per accepted alert (its whole process: HTTP, parsing, routing, the gRPC client). */
+  intakeCpuMsPerAlert?: number;
+  /** The load generator's CPU per floor call (the plain client, building the arguments included). */
+  floorClientCpuMsPerCall?: number;
+};
+
+export function withFloor(t: ThroughputResult, floor: FloorResult, intakeCpu: PhaseCpu | undefined, floorCpu: PhaseCpu | undefined): IntakeThroughput {
+  const accepted = t.alertsPerSecond * t.seconds;
+  return {
+    ...t,
+    floor,
+    intakeOverFloor: floor.callsPerSecond > 0 ? round(t.alertsPerSecond / floor.callsPerSecond) : 0,
+    ...(intakeCpu?.['intake'] !== undefined && accepted > 0 && { intakeCpuMsPerAlert: round((intakeCpu['intake'] * 1000) / accepted, 3) }),
+    ...(floorCpu?.['loadGenerator'] !== undefined && floor.calls > 0 && { floorClientCpuMsPerCall: round((floorCpu['loadGenerator'] * 1000) / floor.calls, 3) }),
+  };
 }
 
 export interface Ratios {
@@ -130,6 +154,15 @@ export function checkTargets(rows: Partial<BenchRows>): TargetCheck[] {
       unit: '/s',
       pass: t.alertsPerSecond >= 1000 && t.guarantee.holds && t.refused === 0,
     });
+    if (t.intakeOverFloor !== undefined) {
+      checks.push({
+        name: `intake / floor, alerts/s at ${t.fingerprints.toLocaleString('en')} fingerprints`,
+        target: '>= 0.85',
+        measured: t.intakeOverFloor,
+        unit: '×',
+        pass: t.intakeOverFloor >= 0.85 && t.guarantee.holds && t.refused === 0,
+      });
+    }
   }
   const open = rows.openIncidents;
   if (open !== undefined) {

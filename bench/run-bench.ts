@@ -16,9 +16,10 @@ import { compareKeepAlive } from './measure-keep-alive.js';
 import { compareMedicAndBare, type Pattern } from './measure-latency.js';
 import { measureOpenIncidents } from './measure-open-incidents.js';
 import { measurePlain } from './measure-plain.js';
-import { measureThroughput } from './measure-throughput.js';
+import { measureFloor, type FloorResult } from './measure-floor.js';
+import { measureThroughput, type ThroughputResult } from './measure-throughput.js';
 import { renderTable } from './render-table.js';
-import { checkTargets, compare, derivePlain, type BenchResults, type BenchRows } from './results.js';
+import { checkTargets, compare, derivePlain, withFloor, type BenchResults, type BenchRows } from './results.js';
 import { ratios, round } from './stats.js';
 
 const started = performance.now();
@@ -93,12 +94,43 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu
   }
   if (o.phases.includes('throughput')) {
     // Last: it leaves many incidents open, which would weigh on the other measurements.
+    // Each size is measured through the intake and at the floor (plain signalWithStart calls, same
+    // server and worker), in the order intake, floor, floor, intake, each once the last one's
+    // incidents all wait at the approval gate: the open incidents each leaves weigh on what comes
+    // after (a larger history store, more visibility rows), and this order spreads that over both.
     rows.intakeThroughput = [];
-    for (const t of sz.throughput) {
-      const result = await phase(`throughput-${t.fingerprints}`, `row 4: ${t.seconds} s of alerts over ${t.fingerprints} fingerprints, ${Math.min(sz.throughputConcurrency, o.connections)} connections`, () =>
-        measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency: Math.min(sz.throughputConcurrency, o.connections), sample: sz.guaranteeSample, timeoutMs }),
-      );
-      rows.intakeThroughput.push(result);
+    const concurrency = Math.min(sz.throughputConcurrency, o.connections);
+    // Not measured: the first seconds of traffic pay for cold code (JIT, the worker's workflow
+    // cache, connections), which would land on whichever of intake and floor went first.
+    const warm = Math.max(1, Math.round((sz.throughput[0]?.seconds ?? 5) / 5));
+    await phase('throughput-warm-up', `row 4 warm-up: ${warm} s through the intake, ${warm} s at the floor (not measured)`, async () => {
+      await measureThroughput(stack, http, { prefix: `${run}-warm-tput`, fingerprints: 100, seconds: warm, concurrency, sample: 0, timeoutMs });
+      await measureFloor(stack, { prefix: `${run}-warm-floor`, fingerprints: 100, seconds: warm, concurrency });
+    });
+    for (const [i, t] of sz.throughput.entries()) {
+      // Each measurement starts once the incidents of the last one all wait at the approval gate.
+      const viaIntake = async () => {
+        await stack.quiet(timeoutMs);
+        return phase(`throughput-${t.fingerprints}`, `row 4: ${t.seconds} s of alerts over ${t.fingerprints} fingerprints, ${concurrency} connections`, () =>
+          measureThroughput(stack, http, { prefix: `${run}-tput-${t.fingerprints}`, ...t, concurrency, sample: sz.guaranteeSample, timeoutMs }),
+        );
+      };
+      const atFloor = async () => {
+        await stack.quiet(timeoutMs);
+        return phase(`floor-${t.fingerprints}`, `row 4 floor: ${t.seconds} s of plain signalWithStart calls over ${t.fingerprints} fingerprints, ${concurrency} in flight`, () =>
+          measureFloor(stack, { prefix: `${run}-floor-${t.fingerprints}`, ...t, concurrency }),
+        );
+      };
+      let result: ThroughputResult;
+      let floor: FloorResult;
+      if (i % 2 === 0) {
+        result = await viaIntake();
+        floor = await atFloor();
+      } else {
+        floor = await atFloor();
+        result = await viaIntake();
+      }
+      rows.intakeThroughput.push(withFloor(result, floor, cpuByPhase[`throughput-${t.fingerprints}`], cpuByPhase[`floor-${t.fingerprints}`]));
     }
   }
   return rows;
@@ -119,7 +151,7 @@ async function main(): Promise<void> {
   const machine = machineInfo(cliPath);
   const runDir = mkdtempSync(join(tmpdir(), 'medic-bench-'));
   progress(`${o.smoke ? 'smoke' : o.quick ? 'quick' : 'full'} run on ${machine.nproc} CPUs (${machine.cpuModel}), load average ${machine.loadAverageAtStart}; logs in ${runDir}`);
-  const stack = await BenchStack.start({ cliPath, runDir, tuning: o.tuning, intakeLogLevel: o.intakeLogLevel, db: o.db, intakeDeliverer: o.intakeDeliverer });
+  const stack = await BenchStack.start({ cliPath, runDir, tuning: o.tuning, intakeLogLevel: o.intakeLogLevel, db: o.db });
   // Ctrl-C: stop the children and the dev server rather than leave them running without us.
   const interrupted = (signal: string) => {
     progress(`${signal}: stopping the workers, the intake and the dev server`);
@@ -154,7 +186,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     mode: o.smoke ? 'smoke' : o.quick ? 'quick' : 'full',
     machine,
-    settings: { tuning: o.tuning, keepAlive: o.keepAlive, connections: o.connections, intakeLogLevel: o.intakeLogLevel, db: o.db, intakeDeliverer: o.intakeDeliverer },
+    settings: { tuning: o.tuning, keepAlive: o.keepAlive, connections: o.connections, intakeLogLevel: o.intakeLogLevel, db: o.db },
     durationSeconds: round((performance.now() - started) / 1000, 1),
     loadAverageAtEnd: loadAverageNow(),
     rows,

@@ -1,8 +1,9 @@
 // Provision what medic needs beside npm packages: the pinned Temporal CLI under .tools/ and,
-// with --test-tools, the Debian programs the tests start (HAProxy, Prometheus, Alertmanager, Chromium).
+// with --test-tools, the Debian programs the tests start (HAProxy, Prometheus, Alertmanager, Chromium,
+// and openssl and curl for a documented example).
 // Runs before `npm run dev` and `npm test`; does nothing when all is in place.
 import { readEnv } from '../src/config/env.js';
-import { ensureSystemTools } from '../src/setup/system-packages.js';
+import { ensureSystemTools, SYSTEM_TOOLS } from '../src/setup/system-packages.js';
 import { resolveTemporalCli } from '../src/temporal/temporal-cli.js';
 
 async function main(): Promise<void> {
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
   console.log(`medic setup: Temporal CLI at ${cli}`);
   if (process.argv.includes('--test-tools')) {
     ensureSystemTools((line) => console.log(`medic setup: ${line}`));
-    console.log('medic setup: haproxy, prometheus, alertmanager and chromium are installed');
+    console.log(`medic setup: ${SYSTEM_TOOLS.map((t) => t.command).join(', ')} are installed`);
   }
 }
 

@@ -1,7 +1,10 @@
 import type { TimelineEntry } from '../../workflows/definitions.js';
+import { terminalSafe } from './terminal-safe.js';
 
 /** A timeline as aligned text: time, actor, what happened, attempt and duration. */
-export function formatTimeline(entries: TimelineEntry[]): string {
+export function formatTimeline(unsafeEntries: TimelineEntry[]): string {
+  // Actors and messages carry what signals said (alert names, summaries, labels): neutralised.
+  const entries = unsafeEntries.map((e) => ({ ...e, at: terminalSafe(e.at), actor: terminalSafe(e.actor), kind: terminalSafe(e.kind), message: terminalSafe(e.message) }));
   const actorWidth = Math.min(16, Math.max(5, ...entries.map((e) => e.actor.length)));
   return entries
     .map((e) => {

@@ -15,6 +15,7 @@ import { isMissingKeyError, MISSING_KEY_MESSAGE } from '../temporal/encryption-c
 import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliEnv, incidentIdArg } from './context.js';
 import { formatTimeline } from './format-timeline.js';
+import { terminalSafeJson } from './terminal-safe.js';
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const client = await cliClient(cliEnv());
@@ -60,7 +61,7 @@ export function registerIncidentCommands(program: Command): void {
       await withClient(async (client) => {
         const incidentId = incidentIdArg(id);
         const { status, timeline } = await readTimeline(client, incidentId);
-        if (flags.json === true) console.log(JSON.stringify({ incidentId, status, timeline }, null, 2));
+        if (flags.json === true) console.log(terminalSafeJson({ incidentId, status, timeline }));
         else console.log(`${incidentId}  ${status}\n${formatTimeline(timeline)}`);
       });
     });

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { genericAuth, webhookAuth, type IntakeSecrets } from '../intake/auth.js';
 import { createIntakeServer, DEFAULT_BODY_LIMIT_BYTES } from '../intake/create-intake-server.js';
-import { DEFAULT_DELIVERY_TIMEOUT_MS, temporalDeliverer } from '../intake/temporal-deliverer.js';
+import { DEFAULT_DELIVERY_TIMEOUT_MS, temporalDeliverer, temporalRunCheck } from '../intake/temporal-deliverer.js';
+import { resolveStateDir } from '../intake/dead-letters.js';
 import { registerFleetMetrics } from '../intake/fleet-metrics.js';
 import { createLogger } from '../logging/logger.js';
 import { CliError, EXIT } from './cli-error.js';
@@ -14,6 +15,7 @@ interface IntakeFlags {
   bodyLimit: string;
   deliveryTimeout: string;
   allowUnauthenticated?: boolean;
+  stateDir?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -59,6 +61,7 @@ export function registerIntakeCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (default MEDIC_INTAKE_PORT, else 8787)')
     .option('--body-limit <bytes>', 'largest request body accepted; larger ones answer 413', String(DEFAULT_BODY_LIMIT_BYTES))
     .option('--delivery-timeout <ms>', 'how long Temporal may take to record one signal before the request answers 503', String(DEFAULT_DELIVERY_TIMEOUT_MS))
+    .option('--state-dir <dir>', 'where the intake keeps its dead-letter record (default MEDIC_STATE_DIR, else .medic in the working directory)')
     .option('--allow-unauthenticated', 'listen beyond loopback even though an endpoint has no secret')
     .action(async (flags: IntakeFlags) => {
       const env = cliEnv();
@@ -74,8 +77,10 @@ export function registerIntakeCommand(program: Command): void {
         config,
         logger,
         secrets,
+        stateDir: resolveStateDir(env, flags.stateDir),
         bodyLimitBytes: positiveInt('--body-limit', flags.bodyLimit),
         deliverer: temporalDeliverer(client, { taskQueue: env.MEDIC_TASK_QUEUE, timeoutMs: positiveInt('--delivery-timeout', flags.deliveryTimeout) }),
+        isOpen: temporalRunCheck(client, { timeoutMs: positiveInt('--delivery-timeout', flags.deliveryTimeout) }),
       });
       // medic's own health on the same /metrics: open incidents, waits for a human, the guard.
       registerFleetMetrics(intake.metrics.registry, {

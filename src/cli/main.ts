@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT } from './cli-error.js';
 import { registerCodecCommand } from './codec-command.js';
+import { registerDeadLetterCommand } from './dead-letter-command.js';
 import { registerIncidentCommands } from './incident-commands.js';
 import { registerGuardCommands } from './guard-commands.js';
 import { registerQueryCommands } from './query-commands.js';
@@ -20,6 +21,7 @@ function buildProgram(): Command {
   registerQueryCommands(program);
   registerCodecCommand(program);
   registerGuardCommands(program);
+  registerDeadLetterCommand(program);
   return program;
 }
 

@@ -9,6 +9,7 @@ import { isMissingKeyError, MISSING_KEY_MESSAGE } from '../temporal/encryption-c
 import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliEnv, incidentIdArg } from './context.js';
 import { formatTable } from './format-table.js';
+import { terminalSafe, terminalSafeJson } from './terminal-safe.js';
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const client = await cliClient(cliEnv());
@@ -65,7 +66,7 @@ export function registerQueryCommands(program: Command): void {
           limit: Number(flags.limit),
         });
         if (flags.json === true) {
-          console.log(JSON.stringify(rows, null, 2));
+          console.log(terminalSafeJson(rows));
           return;
         }
         if (rows.length === 0) {
@@ -90,11 +91,11 @@ export function registerQueryCommands(program: Command): void {
       await withClient(async (client) => {
         const record = await auditRecord(client, incidentIdArg(id), { includeTaskEvents: flags.allEvents === true });
         if (flags.json === true) {
-          console.log(JSON.stringify(record, null, 2));
+          console.log(terminalSafeJson(record));
           return;
         }
         console.log(`${record.incidentId}  run ${record.runId}  ${record.workflowStatus}${record.outcome ? ` (${record.outcome})` : ''}`);
-        for (const e of record.events) console.log(`${e.time.replace('T', ' ').slice(0, 23)}  #${String(e.id).padEnd(4)} ${e.type.padEnd(34)} ${e.what}`);
+        for (const e of record.events) console.log(`${e.time.replace('T', ' ').slice(0, 23)}  #${String(e.id).padEnd(4)} ${e.type.padEnd(34)} ${terminalSafe(e.what)}`);
       });
     });
 
@@ -108,7 +109,7 @@ export function registerQueryCommands(program: Command): void {
       await withClient(async (client) => {
         const report = await recoveryReport(client, { since: since(flags.since) ?? new Date(0), ...(flags.playbook !== undefined && { playbook: flags.playbook }) });
         if (flags.json === true) {
-          console.log(JSON.stringify(report, null, 2));
+          console.log(terminalSafeJson(report));
           return;
         }
         console.log(`incidents started ${report.since} .. ${report.until}; still open: ${report.stillOpen}`);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { MedicEnv } from '../config/env.js';
-import { signBody } from '../intake/auth.js';
+import { signedHeaders } from '../intake/auth.js';
 import { deliverResolved, deliverSignal } from '../incidents/open-incident.js';
 import { routeSignal } from '../routing/route-signal.js';
 import { makeSignal } from '../signals/make-signal.js';
@@ -81,7 +81,7 @@ async function sendThroughIntake(env: MedicEnv, url: string, fields: Record<stri
   // Like the direct path: each run is a new notification unless --id says otherwise.
   const body = JSON.stringify({ id: randomUUID(), ...fields });
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (env.MEDIC_INTAKE_HMAC_SECRET !== undefined) headers['x-medic-signature'] = signBody(env.MEDIC_INTAKE_HMAC_SECRET, body);
+  if (env.MEDIC_INTAKE_HMAC_SECRET !== undefined) Object.assign(headers, signedHeaders(env.MEDIC_INTAKE_HMAC_SECRET, body));
   if (env.MEDIC_INTAKE_TOKEN !== undefined) headers['authorization'] = `Bearer ${env.MEDIC_INTAKE_TOKEN}`;
   const endpoint = `${url.replace(/\/+$/, '')}/v1/signals`;
   let res: Response;

@@ -23,6 +23,8 @@ const EnvSchema = z.object({
   MEDIC_INTAKE_PORT: z.coerce.number().int().min(1).max(65535).default(8787),
   MEDIC_INTAKE_TOKEN: z.string().min(1).optional(),
   MEDIC_INTAKE_HMAC_SECRET: z.string().min(1).optional(),
+  /** The intake's state directory (its dead-letter record); default .medic in the working directory. */
+  MEDIC_STATE_DIR: z.string().min(1).optional(),
   /** base64 AES-256 key: payloads in Temporal are encrypted when set (see docs/encryption.md). */
   MEDIC_ENCRYPTION_KEY: z.string().min(1).optional(),
   /** A file of base64 keys, one a line: the first encrypts, all decrypt (for rotation). */

@@ -6,6 +6,9 @@ export const MIN_REQUEST_DEADLINE_MS = 100;
 /** Longest: a sender that waits less would give up first, and its retry could be taken for a repeat. */
 export const MAX_REQUEST_DEADLINE_MS = 120_000;
 
+export const MIN_SIGNATURE_WINDOW_MS = 10_000;
+export const MAX_SIGNATURE_WINDOW_MS = 3_600_000;
+
 /**
  * Settings of `medic intake` that belong with the routes rather than on its command line.
  * Defaults are the safe ones; the section can be left out.
@@ -27,6 +30,19 @@ export const IntakeSchema = z
           .max(MAX_REQUEST_DEADLINE_MS, 'must be at most 2 minutes: keep it well under the sender\'s timeout (Alertmanager: 10 s at least)'),
       )
       .prefault('5s'),
+    /**
+     * How far the `X-Medic-Timestamp` of a signed request (`POST /v1/signals` with
+     * MEDIC_INTAKE_HMAC_SECRET) may be from the intake's clock, either way. A captured request
+     * stops being valid after this; a sender retrying one request must sign it anew past it.
+     */
+    signatureWindow: durationMs
+      .pipe(
+        z
+          .number()
+          .min(MIN_SIGNATURE_WINDOW_MS, 'must be at least 10s: the clocks of sender and intake are never exactly in step')
+          .max(MAX_SIGNATURE_WINDOW_MS, 'must be at most 1 hour: a captured signed request can be replayed within the window'),
+      )
+      .prefault('5 minutes'),
   })
   .strict()
   .prefault({});

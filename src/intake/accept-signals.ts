@@ -3,8 +3,11 @@ import type { MedicConfig } from '../config/config-schema.js';
 import type { Delivery } from '../incidents/open-incident.js';
 import { routeSignal, type RoutedSignal } from '../routing/route-signal.js';
 import type { Signal } from '../signals/signal-schema.js';
+import { incidentWorkflowId } from '../../workflows/definitions.js';
+import type { DeadLetters } from './dead-letters.js';
 import { IntakeError } from './intake-error.js';
 import type { IntakeMetrics, SignalOutcome } from './metrics.js';
+import { permanentRefusal, type PermanentRefusal } from './permanent-refusal.js';
 import type { RequestDeadline } from './request-deadline.js';
 import { NotAttempted, settleAll, type SettleProgress } from './settle-all.js';
 
@@ -32,6 +35,8 @@ export interface AcceptContext {
   deliverer: Deliverer;
   metrics: IntakeMetrics;
   logger: Logger;
+  /** Where signals Temporal refuses for good are kept (answered 202 as `dead-lettered`). */
+  deadLetters: DeadLetters;
   /** At most this many signals of one request are in flight to Temporal at once. */
   concurrency?: number;
 }
@@ -48,29 +53,79 @@ function plan(config: MedicConfig, signals: Signal[]): Planned[] {
   });
 }
 
+/** Log fields of one signal (plain fields, not a child logger: one is made per alert). */
+function about(signal: Signal) {
+  return { signalId: signal.id, fingerprint: signal.fingerprint, source: signal.source, alertname: signal.alertname };
+}
+
 async function deliverOne(ctx: AcceptContext, p: Planned): Promise<SignalResult> {
   const { signal } = p;
   const base = { signalId: signal.id, fingerprint: signal.fingerprint, status: signal.status };
-  const log = ctx.logger.child({ signalId: signal.id, fingerprint: signal.fingerprint, source: signal.source, alertname: signal.alertname });
   if (p.unrouted !== undefined) {
-    log.warn({ reason: p.unrouted, labels: signal.labels }, 'signal unrouted: no route matches; nothing was started. To fix: add a route or a defaultRoute to the configuration');
+    ctx.logger.warn({ ...about(signal), reason: p.unrouted, labels: signal.labels }, 'signal unrouted: no route matches; nothing was started. To fix: add a route or a defaultRoute to the configuration');
     return { ...base, outcome: 'unrouted', reason: p.unrouted };
   }
+  // Refused for good before: the record stands, and Temporal would refuse it again.
+  const dead = ctx.deadLetters.find(signal);
+  if (dead !== undefined) return { ...base, outcome: 'dead-lettered', incidentId: dead.incidentId, reason: dead.reason };
+  try {
+    return await deliverToTemporal(ctx, p, base);
+  } catch (err) {
+    const refusal = permanentRefusal(err);
+    if (refusal === undefined) throw err;
+    return deadLetter(ctx, signal, base, refusal);
+  }
+}
+
+async function deliverToTemporal(ctx: AcceptContext, p: Planned, base: Pick<SignalResult, 'signalId' | 'fingerprint' | 'status'>): Promise<SignalResult> {
+  const { signal } = p;
   if (p.route === undefined) {
     const delivery = await ctx.deliverer.resolved(signal);
     if (delivery.kind === 'no-open-incident') {
-      log.info({ incidentId: delivery.incidentId }, 'resolved signal for no open incident: nothing to do');
+      ctx.logger.info({ ...about(signal), incidentId: delivery.incidentId }, 'resolved signal for no open incident: nothing to do');
       return { ...base, outcome: 'no-open-incident', incidentId: delivery.incidentId };
     }
-    log.info({ incidentId: delivery.incidentId }, 'resolved signal delivered');
+    ctx.logger.info({ ...about(signal), incidentId: delivery.incidentId }, 'resolved signal delivered');
     return { ...base, outcome: 'resolved', incidentId: delivery.incidentId };
   }
   const route = p.route;
   const delivery = await ctx.deliverer.firing(signal, route);
-  const opened = delivery.kind === 'incident' ? delivery.opened : undefined;
-  const outcome = opened === true ? 'opened' : opened === false ? 'deduplicated' : 'delivered';
-  log.info({ incidentId: delivery.incidentId, outcome, playbook: route.playbook, target: route.target, route: route.route }, `signal ${outcome}`);
+  const outcome = delivery.kind === 'incident' && delivery.opened ? 'opened' : 'deduplicated';
+  // A repeat of an open incident is routine and can come thousands of times a minute: debug, and
+  // counted in medic_intake_signals_total. What starts an incident is info.
+  const level = outcome === 'deduplicated' ? 'debug' : 'info';
+  ctx.logger[level]({ ...about(signal), incidentId: delivery.incidentId, outcome, playbook: route.playbook, target: route.target, route: route.route }, `signal ${outcome}`);
   return { ...base, outcome, incidentId: delivery.incidentId, playbook: route.playbook, target: route.target, route: route.route };
+}
+
+/**
+ * Temporal refused this signal for good: keep it in the dead-letter record (on disk before the
+ * answer), so the rest of its group is delivered and answered 202, and the sender does not retry
+ * what can never succeed. If the record cannot be written, the error stands: 503, retried.
+ */
+async function deadLetter(ctx: AcceptContext, signal: Signal, base: Pick<SignalResult, 'signalId' | 'fingerprint' | 'status'>, refusal: PermanentRefusal): Promise<SignalResult> {
+  const incidentId = incidentWorkflowId(signal.fingerprint);
+  const reason = `Temporal refused it for good (${refusal.status}): ${refusal.message}`;
+  const letter = await ctx.deadLetters.add({
+    at: new Date().toISOString(),
+    signalId: signal.id,
+    fingerprint: signal.fingerprint,
+    incidentId,
+    source: signal.source,
+    status: signal.status,
+    alertname: signal.alertname,
+    service: signal.service,
+    refusal: refusal.status,
+    reason,
+    signal,
+  });
+  ctx.metrics.deadLetters.inc({ source: signal.source });
+  ctx.metrics.deadLettersHeld.set(ctx.deadLetters.size);
+  ctx.logger.error(
+    { ...about(signal), incidentId, refusal: refusal.status, reason: refusal.message, deadLetters: ctx.deadLetters.path },
+    `signal dead-lettered: ${reason}. It is kept in ${ctx.deadLetters.path} and answered 202 as "dead-lettered", so the rest of its group is delivered. To fix: see \`medic dead-letters\`, remove the cause (a label too large, an incident over its limits), then send the signal again`,
+  );
+  return { ...base, outcome: 'dead-lettered', incidentId: letter.incidentId, reason: letter.reason };
 }
 
 function countOutcome(ctx: AcceptContext, signal: Signal, outcome: SignalOutcome): void {

@@ -11,14 +11,16 @@ import {
   checkSignature,
   describeAuth,
   genericAuth,
-  requireSignatureHeader,
+  requireSignatureHeaders,
   SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
   webhookAuth,
   type AuthMode,
   type IntakeSecrets,
 } from './auth.js';
 import { parseGenericSignal } from './generic-payload.js';
 import { parseGrafanaPayload } from './grafana-payload.js';
+import { DeadLetters } from './dead-letters.js';
 import { IntakeError, toIntakeError } from './intake-error.js';
 import { IntakeMetrics } from './metrics.js';
 import { NotificationLedger } from './notification-ledger.js';
@@ -42,7 +44,18 @@ export interface IntakeServerOptions {
   logger: Logger;
   /** Who records signals: `temporalDeliverer(client, ...)` in production. */
   deliverer: Deliverer;
+  /**
+   * Whether an incident run still runs (`temporalRunCheck(client)`): lets a retry of a recorded
+   * signal be answered from memory while that answer is still true. Without it, every retry that
+   * is not joined in flight goes to Temporal.
+   */
+  isOpen?: (incidentId: string, runId: string) => Promise<boolean>;
   secrets: IntakeSecrets;
+  /**
+   * The intake's state directory (`MEDIC_STATE_DIR`): the dead-letter record of signals Temporal
+   * refused for good lives here, and survives a restart.
+   */
+  stateDir: string;
   bodyLimitBytes?: number;
   ledger?: NotificationLedger;
   metrics?: IntakeMetrics;
@@ -56,6 +69,8 @@ export interface IntakeServer {
   app: IntakeApp;
   metrics: IntakeMetrics;
   ledger: NotificationLedger;
+  /** Signals Temporal refused for good, kept (see dead-letters.ts). */
+  deadLetters: DeadLetters;
   /** How long one signal request may take before it answers 503 (the configuration's `intake.requestDeadline`). */
   requestDeadlineMs: number;
   /** The auth each endpoint requires, as logged at start. */
@@ -65,11 +80,16 @@ export interface IntakeServer {
 // Raw bodies are kept beside the request (not on it) for the HMAC check.
 const rawBodies = new WeakMap<FastifyRequest, Buffer>();
 
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 function authHook(mode: AuthMode) {
   return async (request: FastifyRequest): Promise<void> => {
     if (mode.kind === 'bearer') checkBearer(request.headers.authorization, mode.token);
     // The signature needs the body: check it is there before reading any, verify it once read.
-    if (mode.kind === 'hmac') requireSignatureHeader(request.headers[SIGNATURE_HEADER] as string | undefined);
+    if (mode.kind === 'hmac') requireSignatureHeaders(header(request, SIGNATURE_HEADER), header(request, TIMESTAMP_HEADER));
   };
 }
 
@@ -81,7 +101,7 @@ function requireBody(request: FastifyRequest): unknown {
 }
 
 function answer(reply: FastifyReply, results: SignalResult[]): FastifyReply {
-  const incidents = [...new Set(results.flatMap((r) => (r.incidentId !== undefined && r.outcome !== 'no-open-incident' ? [r.incidentId] : [])))];
+  const incidents = [...new Set(results.flatMap((r) => (r.incidentId !== undefined && r.outcome !== 'no-open-incident' && r.outcome !== 'dead-lettered' ? [r.incidentId] : [])))];
   return reply.code(202).send({ accepted: results.length, incidents, results });
 }
 
@@ -92,9 +112,14 @@ function answer(reply: FastifyReply, results: SignalResult[]): FastifyReply {
 export async function createIntakeServer(options: IntakeServerOptions): Promise<IntakeServer> {
   const { config, logger } = options;
   // A retry joins the deliveries of the request it retries instead of repeating them (see there).
-  const deliverer = sharedDeliveries(options.deliverer);
+  const deliverer = sharedDeliveries(options.deliverer, { ...(options.isOpen !== undefined && { isOpen: options.isOpen }) });
   const metrics = options.metrics ?? new IntakeMetrics();
   const ledger = options.ledger ?? new NotificationLedger();
+  const deadLetters = DeadLetters.open(options.stateDir);
+  metrics.deadLettersHeld.set(deadLetters.size);
+  if (deadLetters.size > 0) {
+    logger.warn({ deadLetters: deadLetters.size, path: deadLetters.path }, `the intake holds ${deadLetters.size} dead-lettered signals (Temporal refused them for good). To fix: read them with \`medic dead-letters\`, remove the cause, send them again`);
+  }
   const now = options.now ?? (() => new Date());
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const requestDeadlineMs = config.intake.requestDeadline;
@@ -124,7 +149,7 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
     const signed = signedRoutes.get(request.routeOptions.url ?? '');
     if (signed !== undefined) {
       try {
-        checkSignature(request.headers[SIGNATURE_HEADER] as string | undefined, raw, signed.secret);
+        checkSignature({ signature: header(request, SIGNATURE_HEADER), timestamp: header(request, TIMESTAMP_HEADER) }, raw, signed.secret, { nowMs: now().getTime(), windowMs: config.intake.signatureWindow });
       } catch (err) {
         done(err as Error, undefined);
         return;
@@ -167,7 +192,7 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
     metrics.duration.observe({ endpoint, code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
 
-  const ctx = { config, deliverer, metrics, logger };
+  const ctx = { config, deliverer, metrics, logger, deadLetters };
 
   /** One webhook endpoint: parse a group, deliver each alert, then count the answer in the ledger. */
   const webhook = (url: string, mode: AuthMode, what: string, parse: (body: unknown, c: { receivedAt: string; notificationNumber: (k: string) => number }) => ParsedNotification) => {
@@ -207,5 +232,5 @@ export async function createIntakeServer(options: IntakeServerOptions): Promise<
     if (mode.kind === 'none') logger.warn(line, 'intake endpoint accepts signals from anyone who can reach it. To fix: set MEDIC_INTAKE_TOKEN (and MEDIC_INTAKE_HMAC_SECRET for POST /v1/signals)');
     else logger.info(line, 'intake endpoint authentication');
   }
-  return { app, metrics, ledger, requestDeadlineMs, auth };
+  return { app, metrics, ledger, deadLetters, requestDeadlineMs, auth };
 }

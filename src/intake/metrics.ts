@@ -1,9 +1,9 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RejectReason } from './intake-error.js';
 import { SIGNAL_SOURCES } from '../signals/signal-schema.js';
 
 /** What became of one signal (one alert of a notification). */
-export type SignalOutcome = 'opened' | 'deduplicated' | 'delivered' | 'resolved' | 'no-open-incident' | 'unrouted' | 'failed';
+export type SignalOutcome = 'opened' | 'deduplicated' | 'resolved' | 'no-open-incident' | 'unrouted' | 'dead-lettered' | 'failed';
 
 /**
  * The intake's Prometheus metrics, in a registry of their own (one per server, so tests can run
@@ -35,6 +35,21 @@ export class IntakeMetrics {
     registers: [this.registry],
   });
 
+  /** Signals Temporal refused for good, newly kept in the dead-letter record. */
+  readonly deadLetters = new Counter({
+    name: 'medic_intake_dead_letters_total',
+    help: 'Signals Temporal refused for good (e.g. INVALID_ARGUMENT), newly kept in the dead-letter record and answered 202 as dead-lettered, by source',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  /** Records in the dead-letter file, including those of earlier runs: alert on > 0. */
+  readonly deadLettersHeld = new Gauge({
+    name: 'medic_intake_dead_letters',
+    help: 'Signals in the intake dead-letter record (medic dead-letters lists them), including those of earlier runs',
+    registers: [this.registry],
+  });
+
   readonly duration = new Histogram({
     name: 'medic_intake_request_duration_seconds',
     help: 'Time from request to answer, by endpoint and status code; for signal endpoints this includes Temporal accepting the signals',
@@ -49,8 +64,9 @@ export class IntakeMetrics {
     const reasons: RejectReason[] = ['unauthorized', 'invalid-json', 'invalid-payload', 'payload-too-large', 'unsupported-media-type', 'temporal-unavailable', 'deadline-exceeded'];
     for (const reason of reasons) this.rejects.inc({ reason }, 0);
     for (const source of SIGNAL_SOURCES.filter((s) => s !== 'cli')) {
+      this.deadLetters.inc({ source }, 0);
       for (const status of ['firing', 'resolved']) {
-        const outcomes: SignalOutcome[] = status === 'firing' ? ['opened', 'deduplicated', 'unrouted', 'failed'] : ['resolved', 'no-open-incident', 'failed'];
+        const outcomes: SignalOutcome[] = status === 'firing' ? ['opened', 'deduplicated', 'unrouted', 'dead-lettered', 'failed'] : ['resolved', 'no-open-incident', 'dead-lettered', 'failed'];
         for (const outcome of outcomes) this.signals.inc({ source, status, outcome }, 0);
       }
     }

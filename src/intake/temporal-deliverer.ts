@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { deliverResolved, deliverSignal } from '../incidents/open-incident.js';
+import { deliverResolved, deliverSignal, incidentRunIsOpen } from '../incidents/open-incident.js';
 import type { Deliverer } from './accept-signals.js';
 
 /** Alertmanager gives a webhook at least 10 s; answer well before, so a 503 reaches it. */
@@ -16,4 +16,13 @@ export function temporalDeliverer(client: Client, options: { taskQueue: string; 
     firing: (signal, route) => within(() => deliverSignal(client, signal, route, { taskQueue: options.taskQueue })),
     resolved: (signal) => within(() => deliverResolved(client, signal)),
   };
+}
+
+/**
+ * Whether an incident run still runs, within the same deadline: what lets the intake answer a
+ * retry from memory only while the answer is still true (see shared-deliveries.ts).
+ */
+export function temporalRunCheck(client: Client, options: { timeoutMs?: number } = {}): (incidentId: string, runId: string) => Promise<boolean> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
+  return (incidentId, runId) => client.withDeadline(Date.now() + timeoutMs, () => incidentRunIsOpen(client, incidentId, runId));
 }

@@ -10,6 +10,9 @@ export const SYSTEM_TOOLS = [
   { command: 'promtool', pkg: 'prometheus' },
   { command: 'prometheus-alertmanager', pkg: 'prometheus-alertmanager' },
   { command: 'chromium', pkg: 'chromium' },
+  // The signed-request example of docs/intake.md is run as documented.
+  { command: 'openssl', pkg: 'openssl' },
+  { command: 'curl', pkg: 'curl' },
 ] as const;
 
 const SYSTEM_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin', '/usr/local/sbin'];

@@ -88,6 +88,9 @@ describe('npm run bench --smoke', () => {
       assert.ok(x.opened >= 1 && x.opened <= x.fingerprints, 'at most one incident opened per fingerprint');
       assert.equal(x.opened + x.deduplicated, x.alerts, 'every other alert joined its open incident (dedup on)');
       assert.ok(x.guarantee.holds && x.guarantee.sampled > 0, 'each sampled incident recorded every alert answered 202');
+      assert.ok(x.floor !== undefined && x.floor.callsPerSecond > 0 && x.floor.failed === 0, 'the floor was measured in the same run, every call answered');
+      assert.equal(x.intakeOverFloor, Math.round((x.alertsPerSecond / x.floor.callsPerSecond) * 100) / 100, 'the ratio is intake alerts/s over floor calls/s');
+      assert.ok((x.intakeCpuMsPerAlert ?? 0) > 0, 'the intake CPU per alert is reported');
     }
 
     assert.equal(o.failures, 0, 'every incident reached the approval gate, was approved and recovered');
@@ -98,7 +101,7 @@ describe('npm run bench --smoke', () => {
     assertDistribution(s.medic, 'row 6 medic');
     assert.ok(Number.isFinite(s.bare.p50));
 
-    assert.equal(results.targets.length, 5, 'first action p99, medic / bare, intake twice, worker RSS');
+    assert.equal(results.targets.length, 7, 'first action p99, medic / bare, intake and intake / floor twice each, worker RSS');
     for (const phase of ['steady', 'light', 'burst', 'overhead', 'open']) {
       const split = results.cpu[phase];
       assert.ok(split !== undefined && (split['wallSeconds'] ?? 0) > 0 && (split['devServer'] ?? 0) > 0, `CPU seconds of the dev server in phase ${phase}`);
@@ -108,6 +111,7 @@ describe('npm run bench --smoke', () => {
     const table = readFileSync(join(out, 'results.md'), 'utf8');
     for (const row of [1, 2, 3, 4, 5, 6]) assert.match(table, new RegExp(`^\\| ${row} \\| `, 'm'), `results.md has row ${row}`);
     assert.match(table, /medic \/ bare/);
+    assert.match(table, /intake \/ floor \d/, 'row 4 shows the intake / floor ratio');
     assert.match(output, /\| 6 \| /, 'the table is printed');
   });
 });

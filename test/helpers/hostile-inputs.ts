@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { signedHeaders } from '../../src/intake/auth.js';
 
 // Hostile input for the intake: a seeded generator (a failure names its seed and case, so it
 // reproduces) of requests that must each be refused with a 4xx and a JSON error, and the
@@ -173,7 +174,7 @@ export class HostileGenerator {
   /** Headers that pass authentication for this endpoint and body (so the body itself is judged). */
   private auth(endpoint: Endpoint, body: string | Buffer | undefined): Record<string, string> {
     if (endpoint !== '/v1/signals') return { authorization: `Bearer ${this.ctx.token}` };
-    return { 'x-medic-signature': `sha256=${createHmac('sha256', this.ctx.hmacSecret).update(body ?? '').digest('hex')}` };
+    return signedHeaders(this.ctx.hmacSecret, body ?? '');
   }
 
   private request(what: string, endpoint: Endpoint, body: string | Buffer | undefined, expect: HostileRequest['expect'], fingerprints: string[], headers: Record<string, string> = {}): HostileRequest {

@@ -1,10 +1,13 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Deliverer } from '../../src/intake/accept-signals.js';
 import type { IntakeSecrets } from '../../src/intake/auth.js';
 import { createIntakeServer, type IntakeServer } from '../../src/intake/create-intake-server.js';
-import { temporalDeliverer } from '../../src/intake/temporal-deliverer.js';
+import { temporalDeliverer, temporalRunCheck } from '../../src/intake/temporal-deliverer.js';
 
 export { freePort } from './processes.js';
 
@@ -28,6 +31,8 @@ export interface TestIntakeOptions {
   /** Wrap the real deliverer, e.g. to make Temporal fail midway. */
   wrap?: (real: Deliverer) => Deliverer;
   deliveryTimeoutMs?: number;
+  /** The intake's state directory (dead letters); a fresh temporary one unless given. */
+  stateDir?: string;
 }
 
 /** The intake built by medic's own factory, listening on a free loopback port. */
@@ -37,7 +42,9 @@ export async function startTestIntake(options: TestIntakeOptions): Promise<Runni
     config: parseConfig(options.configYaml, 'test-intake.yaml'),
     logger: testLogger(),
     deliverer: options.wrap ? options.wrap(real) : real,
+    isOpen: temporalRunCheck(options.client),
     secrets: options.secrets ?? {},
+    stateDir: options.stateDir ?? mkdtempSync(join(tmpdir(), 'medic-intake-state-')),
     ...(options.bodyLimitBytes !== undefined && { bodyLimitBytes: options.bodyLimitBytes }),
   });
   await intake.app.listen({ host: '127.0.0.1', port: 0 });

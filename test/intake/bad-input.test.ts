@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { signBody } from '../../src/intake/auth.js';
+import { signedHeaders } from '../../src/intake/auth.js';
 import { incidentWorkflowId } from '../../workflows/definitions.js';
 import { metricValue, startTestIntake, type RunningIntake } from '../helpers/intake.js';
 import { closeTestTemporal, testTemporal, uniqueName } from '../helpers/temporal.js';
@@ -64,10 +64,14 @@ const cases: Case[] = [
   { name: 'a wrong bearer token', path: '/v1/signals/alertmanager', body: okGroup, headers: { ...json, authorization: 'Bearer not-it' }, status: 401, error: 'unauthorized', says: /does not match MEDIC_INTAKE_TOKEN/, fingerprints: [`${prefix}-1`] },
   { name: 'basic instead of bearer auth', path: '/v1/signals/grafana', body: okGroup, headers: { ...json, authorization: 'Basic dXNlcjpwYXNz' }, status: 401, error: 'unauthorized', says: /Bearer <token>/, fingerprints: [`${prefix}-1`] },
   { name: 'a generic signal without a signature', path: '/v1/signals', body: genericBody, headers: { ...json, ...bearer }, status: 401, error: 'unauthorized', says: /missing x-medic-signature/, fingerprints: [`${prefix}-generic`] },
-  { name: 'a generic signal signed with another secret', path: '/v1/signals', body: genericBody, headers: { ...json, 'x-medic-signature': signBody('wrong', genericBody) }, status: 401, error: 'unauthorized', says: /does not match the body/, fingerprints: [`${prefix}-generic`] },
-  { name: 'a signature of another body', path: '/v1/signals', body: genericBody, headers: { ...json, 'x-medic-signature': signBody(HMAC, genericBody + ' ') }, status: 401, error: 'unauthorized', says: /does not match the body/, fingerprints: [`${prefix}-generic`] },
+  { name: 'a generic signal signed with another secret', path: '/v1/signals', body: genericBody, headers: { ...json, ...signedHeaders('wrong', genericBody) }, status: 401, error: 'unauthorized', says: /does not match the body/, fingerprints: [`${prefix}-generic`] },
+  { name: 'a signature of another body', path: '/v1/signals', body: genericBody, headers: { ...json, ...signedHeaders(HMAC, genericBody + ' ') }, status: 401, error: 'unauthorized', says: /does not match the body/, fingerprints: [`${prefix}-generic`] },
+  { name: 'a signed generic signal without its timestamp header', path: '/v1/signals', body: genericBody, headers: { ...json, 'x-medic-signature': signedHeaders(HMAC, genericBody)['x-medic-signature'] as string }, status: 401, error: 'unauthorized', says: /missing x-medic-timestamp header.*To fix/, fingerprints: [`${prefix}-generic`] },
+  { name: 'a captured signed request replayed after the 5-minute window', path: '/v1/signals', body: genericBody, headers: { ...json, ...signedHeaders(HMAC, genericBody, Date.now() - 6 * 60_000) }, status: 401, error: 'unauthorized', says: /x-medic-timestamp is 3\d\d s old, outside the intake's 5-minute signature window.*cannot be replayed.*To fix/, fingerprints: [`${prefix}-generic`] },
+  { name: 'a signed request dated 6 minutes ahead', path: '/v1/signals', body: genericBody, headers: { ...json, ...signedHeaders(HMAC, genericBody, Date.now() + 6 * 60_000) }, status: 401, error: 'unauthorized', says: /x-medic-timestamp is 3\d\d s in the future/, fingerprints: [`${prefix}-generic`] },
+  { name: 'a fresh timestamp on a captured signature', path: '/v1/signals', body: genericBody, headers: { ...json, ...signedHeaders(HMAC, genericBody, Date.now() - 6 * 60_000), 'x-medic-timestamp': String(Math.floor(Date.now() / 1000)) }, status: 401, error: 'unauthorized', says: /does not match the body and timestamp/, fingerprints: [`${prefix}-generic`] },
   { name: 'a malformed signature', path: '/v1/signals', body: genericBody, headers: { ...json, 'x-medic-signature': 'md5=abc' }, status: 401, error: 'unauthorized', says: /sha256=/, fingerprints: [`${prefix}-generic`] },
-  { name: 'a generic body cut short, signed with another secret (checked before parsing)', path: '/v1/signals', body: genericBody.slice(0, 20), headers: { ...json, 'x-medic-signature': signBody('wrong', genericBody.slice(0, 20)) }, status: 401, error: 'unauthorized', says: /does not match the body/, fingerprints: [] },
+  { name: 'a generic body cut short, signed with another secret (checked before parsing)', path: '/v1/signals', body: genericBody.slice(0, 20), headers: { ...json, ...signedHeaders('wrong', genericBody.slice(0, 20)) }, status: 401, error: 'unauthorized', says: /does not match the body/, fingerprints: [] },
   { name: 'JSON cut short', path: '/v1/signals/alertmanager', body: okGroup.slice(0, 40), headers: { ...json, ...bearer }, status: 400, error: 'invalid-json', says: /not valid JSON/, fingerprints: [`${prefix}-1`] },
   { name: 'an empty body', path: '/v1/signals/alertmanager', body: '', headers: { ...json, ...bearer }, status: 400, error: 'invalid-json', says: /empty/, fingerprints: [] },
   {
@@ -96,7 +100,7 @@ const cases: Case[] = [
     name: 'a generic signal without a service',
     path: '/v1/signals',
     body: noService,
-    headers: { ...json, 'x-medic-signature': signBody(HMAC, noService) },
+    headers: { ...json, ...signedHeaders(HMAC, noService) },
     status: 400,
     error: 'invalid-payload',
     field: 'service',
@@ -156,7 +160,7 @@ describe('bad input', () => {
   });
 
   it('accepts the same requests once they are well formed and authenticated', async () => {
-    const res = await fetch(`${intake.url}/v1/signals`, { method: 'POST', headers: { ...json, 'x-medic-signature': signBody(HMAC, genericBody) }, body: genericBody });
+    const res = await fetch(`${intake.url}/v1/signals`, { method: 'POST', headers: { ...json, ...signedHeaders(HMAC, genericBody) }, body: genericBody });
     assert.equal(res.status, 202);
     const ok = await fetch(`${intake.url}/v1/signals/alertmanager`, { method: 'POST', headers: { ...json, ...bearer }, body: okGroup });
     assert.equal(ok.status, 202);

@@ -38,6 +38,7 @@ function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     MEDIC_INTAKE_TOKEN: '',
     MEDIC_INTAKE_HMAC_SECRET: '',
     MEDIC_LOG_LEVEL: 'info',
+    MEDIC_STATE_DIR: join(dir, 'state'),
     ...extra,
   };
 }
@@ -64,7 +65,7 @@ describe('medic intake', () => {
     running = startMedic(['intake', '--port', String(port)], env);
     await running.waitFor(/intake ready/, 60_000);
     assert.match(running.output, /"endpoint":"\/v1\/signals\/alertmanager","auth":"bearer token \(MEDIC_INTAKE_TOKEN\)"/);
-    assert.match(running.output, /"endpoint":"\/v1\/signals","auth":"HMAC-SHA256 body signature \(MEDIC_INTAKE_HMAC_SECRET\)"/);
+    assert.match(running.output, /"endpoint":"\/v1\/signals","auth":"HMAC-SHA256 signature of timestamp and body \(MEDIC_INTAKE_HMAC_SECRET\)"/);
     assert.match(running.output, /"host":"0\.0\.0\.0"/, 'with every endpoint authenticated it listens on all interfaces');
     assert.doesNotMatch(running.output, new RegExp(`token-${name}|hmac-${name}`), 'secrets never reach the log');
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import { signBody } from '../../src/intake/auth.js';
+import { signedHeaders } from '../../src/intake/auth.js';
 import { incidentWorkflowId, stateQuery, timelineQuery, type IncidentResult, signalsQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { freePort, metricValue, post, startTestIntake, type RunningIntake } from '../helpers/intake.js';
@@ -229,7 +229,7 @@ describe('intake server', () => {
     const raw = JSON.stringify({ alertname: 'ProbeFailure', service: 'billing', fingerprint: `${name}-generic`, labels: { job: 'http_billing', instance: 'billing-1' } });
     await withWorker(name, new FakeFleet().activities, () =>
       withIntake(startTestIntake({ client, taskQueue: name, configYaml: ROUTES, secrets }), async (intake) => {
-        const headers = { 'x-medic-signature': signBody(secrets.hmacSecret, raw) };
+        const headers = { ...signedHeaders(secrets.hmacSecret, raw) };
         const first = await post(`${intake.url}/v1/signals`, raw, headers);
         const again = await post(`${intake.url}/v1/signals`, raw, headers);
         assert.deepEqual([first.status, again.status], [202, 202]);

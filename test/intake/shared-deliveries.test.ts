@@ -28,7 +28,7 @@ function recorder() {
   return {
     inner,
     calls,
-    release: () => waiting.splice(0).forEach((w) => w.resolve({ kind: 'incident', incidentId: 'incident-fp1', opened: true })),
+    release: () => waiting.splice(0).forEach((w) => w.resolve({ kind: 'incident', incidentId: 'incident-fp1', runId: 'run-1', opened: true })),
     fail: () => waiting.splice(0).forEach((w) => w.reject(new Error('Temporal refused'))),
   };
 }
@@ -46,20 +46,51 @@ describe('shared deliveries', () => {
 
   it('answers a retry of a recorded signal without asking Temporal again, as deduplicated, and still delivers new ids', async () => {
     const t = recorder();
-    const shared = sharedDeliveries(t.inner);
+    const shared = sharedDeliveries(t.inner, { isOpen: async () => true });
     const first = shared.firing(signal('a#1'), ROUTE);
     t.release();
-    assert.deepEqual(await first, { kind: 'incident', incidentId: 'incident-fp1', opened: true });
-    assert.deepEqual(await shared.firing(signal('a#1'), ROUTE), { kind: 'incident', incidentId: 'incident-fp1', opened: false }, 'the incident was open already: deduplicated, not opened twice');
+    assert.deepEqual(await first, { kind: 'incident', incidentId: 'incident-fp1', runId: 'run-1', opened: true });
+    assert.deepEqual(await shared.firing(signal('a#1'), ROUTE), { kind: 'incident', incidentId: 'incident-fp1', runId: 'run-1', opened: false }, 'the incident was open already: deduplicated, not opened twice');
     const repeat = shared.firing(signal('a#2'), ROUTE);
     t.release();
     await repeat;
     assert.deepEqual(t.calls, ['firing a#1', 'firing a#2']);
   });
 
-  it('does not remember a failed delivery: the retry tries Temporal again', async () => {
+  it('never answers "deduplicated" from memory once the run the signal was recorded in has closed: it delivers again', async () => {
+    const t = recorder();
+    const open = new Set(['run-1']);
+    const asked: string[] = [];
+    const shared = sharedDeliveries(t.inner, { isOpen: async (incidentId, runId) => (asked.push(`${incidentId} ${runId}`), open.has(runId)) });
+    const first = shared.firing(signal('a#1'), ROUTE);
+    t.release();
+    await first;
+    assert.equal((await shared.firing(signal('a#1'), ROUTE)).kind, 'incident');
+    assert.deepEqual(t.calls, ['firing a#1'], 'still open: answered from memory');
+    open.delete('run-1'); // the incident closed
+    const after = shared.firing(signal('a#1'), ROUTE);
+    await new Promise((r) => setImmediate(r));
+    t.release();
+    assert.deepEqual(await after, { kind: 'incident', incidentId: 'incident-fp1', runId: 'run-1', opened: true }, "Temporal's own answer, not the memory's");
+    assert.deepEqual(t.calls, ['firing a#1', 'firing a#1'], 'closed since: delivered to Temporal again');
+    assert.deepEqual(asked, ['incident-fp1 run-1', 'incident-fp1 run-1']);
+  });
+
+  it('answers nothing from memory without a way to tell that the incident is still open', async () => {
     const t = recorder();
     const shared = sharedDeliveries(t.inner);
+    for (const _ of [1, 2]) {
+      const d = shared.firing(signal('a#1'), ROUTE);
+      await new Promise((r) => setImmediate(r));
+      t.release();
+      await d;
+    }
+    assert.deepEqual(t.calls, ['firing a#1', 'firing a#1']);
+  });
+
+  it('does not remember a failed delivery: the retry tries Temporal again', async () => {
+    const t = recorder();
+    const shared = sharedDeliveries(t.inner, { isOpen: async () => true });
     const first = shared.firing(signal('a#1'), ROUTE);
     t.fail();
     await assert.rejects(first, /Temporal refused/);
@@ -81,9 +112,10 @@ describe('shared deliveries', () => {
   it('forgets a recorded signal after recordedForMs, and the oldest first past maxRecorded', async () => {
     let now = 0;
     const t = recorder();
-    const shared = sharedDeliveries(t.inner, { recordedForMs: 1_000, maxRecorded: 2, now: () => now });
+    const shared = sharedDeliveries(t.inner, { recordedForMs: 1_000, maxRecorded: 2, now: () => now, isOpen: async () => true });
     const deliver = async (id: string) => {
       const d = shared.firing(signal(id), ROUTE);
+      await new Promise((r) => setImmediate(r));
       t.release();
       await d;
     };

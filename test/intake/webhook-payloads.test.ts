@@ -6,6 +6,7 @@ import { parseGenericSignal } from '../../src/intake/generic-payload.js';
 import { parseGrafanaPayload } from '../../src/intake/grafana-payload.js';
 import { IntakeError } from '../../src/intake/intake-error.js';
 import { NotificationLedger } from '../../src/intake/notification-ledger.js';
+import { SignalSchema } from '../../src/signals/signal-schema.js';
 
 const RECEIVED = '2026-01-02T03:04:05.000Z';
 const ctx = { receivedAt: RECEIVED, notificationNumber: () => 1 };
@@ -43,6 +44,7 @@ function rejection(fn: () => unknown): IntakeError {
 describe('Alertmanager webhook payloads', () => {
   it('normalises every alert of a documented version-4 group to its own Signal', () => {
     const { alerts, truncatedAlerts } = parseAlertmanagerPayload(fixture('alertmanager-group.json'), ctx);
+    for (const { signal } of alerts) assert.deepEqual(SignalSchema.parse(signal), signal, 'a valid Signal, built without a second parse');
     assert.equal(truncatedAlerts, 0);
     assert.deepEqual(
       alerts.map(({ signal: s }) => [s.fingerprint, s.status, s.alertname, s.service, s.severity]),
@@ -122,6 +124,7 @@ describe('Alertmanager webhook payloads', () => {
       const signal = parseAlertmanagerPayload(amWith(c.labels), ctx).alerts[0]?.signal;
       assert.ok(signal);
       c.check(signal);
+      assert.deepEqual(SignalSchema.parse(signal), signal, 'built without a second parse, and still a valid Signal');
     });
   }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { signBody } from '../../src/intake/auth.js';
+import { signedHeaders } from '../../src/intake/auth.js';
 import { incidentWorkflowId } from '../../workflows/definitions.js';
 import { guardWorkflowId } from '../../workflows/guards/definitions.js';
 import { reported } from '../helpers/chaos-summary.js';
@@ -126,8 +126,8 @@ escalation:
     assert.equal((await post(`${intakeUrl}/v1/signals/alertmanager`, amAlert('failed', 'SecretOutage'), auth)).status, 202);
     assert.equal(await forged(`${intakeUrl}/v1/signals/alertmanager`, amAlert('refused', 'SecretAlert'), { authorization: `Bearer ${S.intakeToken}x` }), 401);
     const generic = JSON.stringify({ alertname: 'SecretSigned', service: 'vault', fingerprint: fp('signed'), labels: { instance: `${name}-signed` } });
-    assert.equal((await post(`${intakeUrl}/v1/signals`, generic, { 'x-medic-signature': signBody(S.hmacSecret, generic) })).status, 202);
-    assert.equal(await forged(`${intakeUrl}/v1/signals`, generic, { 'x-medic-signature': signBody(`${S.hmacSecret}x`, generic) }), 401);
+    assert.equal((await post(`${intakeUrl}/v1/signals`, generic, { ...signedHeaders(S.hmacSecret, generic) })).status, 202);
+    assert.equal(await forged(`${intakeUrl}/v1/signals`, generic, { ...signedHeaders(`${S.hmacSecret}x`, generic) }), 401);
     const viaCli = await medic(['signal', '--intake', intakeUrl, '--alertname', 'SecretCli', '--service', 'vault', '--fingerprint', fp('cli'), '--label', `instance=${name}-cli`, '--json']);
     assert.equal(viaCli.code, 0, viaCli.stderr);
 
