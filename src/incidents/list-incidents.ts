@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { listExecutions } from './list-executions.js';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../workflows/definitions.js';
 
 export interface IncidentFilter {
@@ -47,26 +48,20 @@ export function incidentQuery(filter: IncidentFilter): string {
   return parts.join(' AND ');
 }
 
-const keyword = (attrs: { getAll(): Array<{ key: { name: string }; value: unknown }> }, name: string): string => {
-  const value = attrs.getAll().find((p) => p.key.name === name)?.value;
-  return typeof value === 'string' ? value : '';
-};
-
 export async function listIncidents(client: Client, filter: IncidentFilter): Promise<IncidentRow[]> {
   const rows: IncidentRow[] = [];
-  for await (const wf of client.workflow.list({ query: incidentQuery(filter) })) {
-    const attrs = wf.typedSearchAttributes;
+  for await (const wf of listExecutions(client, incidentQuery(filter))) {
     rows.push({
       incidentId: wf.workflowId,
       runId: wf.runId,
-      status: keyword(attrs, 'MedicStatus'),
-      service: keyword(attrs, 'MedicService'),
-      alert: keyword(attrs, 'MedicAlert'),
-      severity: keyword(attrs, 'MedicSeverity'),
-      playbook: keyword(attrs, 'MedicPlaybook'),
-      startTime: wf.startTime.toISOString(),
+      status: wf.keyword('MedicStatus'),
+      service: wf.keyword('MedicService'),
+      alert: wf.keyword('MedicAlert'),
+      severity: wf.keyword('MedicSeverity'),
+      playbook: wf.keyword('MedicPlaybook'),
+      startTime: (wf.startTime ?? new Date(0)).toISOString(),
       ...(wf.closeTime !== undefined && { closeTime: wf.closeTime.toISOString() }),
-      workflowStatus: wf.status.name,
+      workflowStatus: wf.status,
     });
     if (rows.length >= (filter.limit ?? 1000)) break;
   }

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { incidentWorkflow } from '../../workflows/index.js';
+import { listExecutions } from './list-executions.js';
 import { UNDO_MEMO, type ContinuedIncident, type UndoMemo } from '../../workflows/incident-workflow.js';
 import { MedicAlert, MedicFingerprint, MedicPlaybook, MedicService, MedicSeverity, MedicStatus } from '../../workflows/search-attributes.js';
 
@@ -22,9 +23,9 @@ export interface TakenOver {
 export async function findOrphans(client: Client, taskQueue: string, registered: readonly string[]): Promise<{ workflowId: string; runId: string; playbook: string }[]> {
   const found: { workflowId: string; runId: string; playbook: string }[] = [];
   const query = `WorkflowType = "incidentWorkflow" AND ExecutionStatus = "Running" AND TaskQueue = "${taskQueue.replace(/"/g, '')}"`;
-  for await (const wf of client.workflow.list({ query })) {
-    const playbook = wf.typedSearchAttributes.get(MedicPlaybook);
-    if (typeof playbook === 'string' && !registered.includes(playbook)) found.push({ workflowId: wf.workflowId, runId: wf.runId, playbook });
+  for await (const wf of listExecutions(client, query)) {
+    const playbook = wf.keyword(MedicPlaybook.name);
+    if (playbook !== '' && !registered.includes(playbook)) found.push({ workflowId: wf.workflowId, runId: wf.runId, playbook });
   }
   return found;
 }

@@ -1,3 +1,4 @@
+import { listExecutions } from '../incidents/list-executions.js';
 import type { Client } from '@temporalio/client';
 import { Gauge, type Registry } from 'prom-client';
 import { guardStateQuery, guardWorkflowId } from '../../workflows/guards/definitions.js';
@@ -69,8 +70,8 @@ export function registerFleetMetrics(registry: Registry, o: FleetMetricsOptions)
     const counts = await Promise.all(OPEN_STATUSES.map(async (s) => (await o.client.workflow.count(`${incidents} AND MedicStatus = "${s}"`)).count));
     let earliest: number | undefined;
     let read = 0;
-    for await (const wf of o.client.workflow.list({ query: `${incidents} AND MedicStatus = "awaiting-human"` })) {
-      earliest = Math.min(earliest ?? Infinity, wf.startTime.getTime());
+    for await (const wf of listExecutions(o.client, `${incidents} AND MedicStatus = "awaiting-human"`)) {
+      if (wf.startTime !== undefined) earliest = Math.min(earliest ?? Infinity, wf.startTime.getTime());
       if (++read >= MAX_AWAITING) break;
     }
     return { counts, earliest };

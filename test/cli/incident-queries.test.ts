@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { auditRecord } from '../../src/incidents/audit-record.js';
+import { medicDataConverter } from '../../src/temporal/data-converter.js';
+import { MedicService } from '../../workflows/search-attributes.js';
 import { listIncidents } from '../../src/incidents/list-incidents.js';
 import { recoveryReport } from '../../src/reports/recovery-report.js';
 import { abortUpdate, stateQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
 import { runMedic } from '../helpers/processes.js';
-import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
+import { closeTestTemporal, eventually, NAMESPACE, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
 
 after(closeTestTemporal);
 
@@ -67,6 +71,30 @@ describe('incidents, audit and report', () => {
     assert.ok((svc?.mtbfSeconds ?? 0) > 1_000, 'the hour of the report, less the down time, over two failures');
     assert.ok((svc?.availability ?? 1) < 1 && (svc?.availability ?? 0) > 0.9);
     assert.ok([rolledBack, recovered].every((h) => rows.some((r) => r.incidentId === h.workflowId)));
+  });
+
+  it('medic incidents lists an incident whose payloads are encrypted with a key it does not have', async (t) => {
+    const name = uniqueName(t.name);
+    const { client } = await testTemporal();
+    // An encrypted incident (its input and memo), started with no worker: only its search attributes are plain.
+    const encrypting = new Client({ connection: client.connection, namespace: NAMESPACE, dataConverter: medicDataConverter({ MEDIC_ENCRYPTION_KEY: randomBytes(32).toString('base64'), MEDIC_ENCRYPTION_KEY_FILE: undefined }) ?? {} });
+    const handle = await encrypting.workflow.start('incidentWorkflow', {
+      workflowId: `incident-${name}`,
+      taskQueue: `${name}-no-worker`,
+      args: [{ secret: 'x' }],
+      memo: { medicUndo: { secret: 'x' } },
+      typedSearchAttributes: [{ key: MedicService, value: `svc-${name}` }],
+    });
+    try {
+      const env = { TEMPORAL_ADDRESS: process.env['MEDIC_TEST_TEMPORAL_ADDRESS'] ?? '' };
+      const list = await eventually('the encrypted incident in the list', async () => {
+        const r = await runMedic(['incidents', '--service', `svc-${name}`, '--json'], env);
+        return r.code === 0 && r.stdout.includes(handle.workflowId) ? r : undefined;
+      });
+      assert.equal((JSON.parse(list.stdout) as { service: string }[])[0]?.service, `svc-${name}`);
+    } finally {
+      await handle.terminate('test finished');
+    }
   });
 
   it('medic incidents, audit and report answer as a user reads them, with meaningful exit codes', async (t) => {
