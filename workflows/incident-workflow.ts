@@ -1,60 +1,25 @@
 import { CancellationScope, allHandlersFinished, condition, continueAsNew, isCancellation, log, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { findPlaybook, type Playbook } from '../playbooks/index.js';
-import type { Signal } from '../src/signals/signal-schema.js';
 import { formatDuration } from '../src/config/duration-schema.js';
 import type { IncidentInput, IncidentOutcome, IncidentResult, Params } from './definitions.js';
-import { CompensationStack, type CompensationSpec } from './runtime/compensations.js';
+import { CompensationStack } from './runtime/compensations.js';
+import { UNDO_MEMO, type ContinuedIncident, type Stage, type UndoMemo } from './runtime/continued-incident.js';
 import { parseRouteParams, type EngineParams } from './runtime/engine-params.js';
-import { Escalations, type EscalationsSnapshot } from './runtime/escalations.js';
-import { HumanGates, type GatesSnapshot } from './runtime/human-gates.js';
+import { Escalations } from './runtime/escalations.js';
+import { HumanGates } from './runtime/human-gates.js';
 import { registerGuardSignals, registerHumanActions, registerSignalHandlers } from './runtime/incident-handlers.js';
-import { IncidentGuards, type GuardsSnapshot } from './runtime/incident-guards.js';
+import { IncidentGuards } from './runtime/incident-guards.js';
 import { incidentMetrics } from './runtime/incident-metrics.js';
 import { IncidentRun } from './runtime/incident-run.js';
-import { Journal, PLAYBOOK_CHANGED, type JournalEntry } from './runtime/journal.js';
-import type { HeldOutcome, Phase } from './runtime/lifecycle.js';
+import { Journal, PLAYBOOK_CHANGED } from './runtime/journal.js';
+import type { HeldOutcome } from './runtime/lifecycle.js';
 import { createPlaybookContext } from './runtime/playbook-context.js';
 import { recoverySeconds } from './runtime/recovery-time.js';
-import { SignalRecord, type SignalRecordSnapshot } from './runtime/signal-record.js';
+import { SignalRecord } from './runtime/signal-record.js';
 import { failureFacts, GUARD_REFUSED, type StepEnv } from './runtime/step-runner.js';
-import { noFacts, type TargetFacts } from './runtime/target-facts.js';
-import { Timeline, type TimelineSnapshot } from './runtime/timeline.js';
+import { noFacts } from './runtime/target-facts.js';
+import { Timeline } from './runtime/timeline.js';
 import { MedicAlert, MedicFingerprint, MedicPlaybook, MedicService, MedicSeverity, MedicStatus } from './search-attributes.js';
-
-/** Where the main loop of an incident is: what a run continued as new picks up. */
-type Stage = { at: 'target' } | { at: 'run' } | { at: 'hold'; held: HeldOutcome; until: number } | { at: 'settle'; until: number };
-
-/** Everything an incident carries into its next run when it continues as new. */
-export interface ContinuedIncident {
-  stage: Stage;
-  phase: Phase;
-  timeline: TimelineSnapshot;
-  signals: SignalRecordSnapshot;
-  journal: JournalEntry[];
-  compensations: CompensationSpec[];
-  facts: TargetFacts;
-  guards: GuardsSnapshot;
-  gates: GatesSnapshot;
-  escalations: EscalationsSnapshot;
-  resolvedBy?: Signal;
-  resolvedWhileRunning: boolean;
-  /** How many runs came before this one. */
-  runs: number;
-  /** Set when `medic worker` took over an incident whose playbook is no longer registered. */
-  takenOver?: { playbook: string; runId: string };
-}
-
-/**
- * What an incident keeps in its memo: enough for `medic worker` to take it over if its playbook
- * is removed while it runs (its history would no longer replay): the input, and what is left to undo.
- */
-export const UNDO_MEMO = 'medicUndo';
-export interface UndoMemo {
-  input: IncidentInput;
-  compensations: CompensationSpec[];
-  facts: TargetFacts;
-  openedBy?: string;
-}
 
 type RunEnd = 'recovered' | 'escalated' | 'failed' | 'stopped' | 'refused' | 'changed' | 'parked';
 

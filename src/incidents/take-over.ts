@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { incidentWorkflow } from '../../workflows/index.js';
 import { listExecutions } from './list-executions.js';
-import { UNDO_MEMO, type ContinuedIncident, type UndoMemo } from '../../workflows/incident-workflow.js';
+import { UNDO_MEMO, type ContinuedIncident, type UndoMemo } from '../../workflows/runtime/continued-incident.js';
 import { MedicAlert, MedicFingerprint, MedicPlaybook, MedicService, MedicSeverity, MedicStatus } from '../../workflows/search-attributes.js';
 
 // A playbook removed or renamed while incidents still run it: their histories no longer replay on
