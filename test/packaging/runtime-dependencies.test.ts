@@ -33,7 +33,9 @@ function importedPackages(): Map<string, string[]> {
   // import/require specifiers, and pino transports, which pino loads by package name at run time.
   const pattern = /(?:from\s+|import\s*\(\s*|require\s*\(\s*|import\s+|transport:\s*\{\s*target:\s*)['"]([@a-z0-9][\w.\/@-]*)['"]/g;
   for (const file of RUNTIME_DIRS.flatMap((d) => sources(join(ROOT, d)))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(pattern)) {
+    // Comments are not imports ("tells opened from joined" once read as a package named joined).
+    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    for (const match of code.matchAll(pattern)) {
       const name = packageOf(match[1] ?? '');
       if (name !== undefined) used.set(name, [...(used.get(name) ?? []), relative(ROOT, file)]);
     }
