@@ -96,6 +96,12 @@ describe('invariant checkers', () => {
     assert.deepEqual(broken(checks.everyIncidentEndsOnce(record({ runs: [run({}, [entry('outcome'), entry('outcome')])] }))), [5]);
   });
 
+  it('no step outlives its incident: fails on a call still running when the scenario ended', () => {
+    assert.deepEqual(broken(checks.noStepOutlivesItsIncident(record({ calls: [call('diagnose', 1, 2)] }))), []);
+    const outlived = { ...call('diagnose', 1, 2, { outcome: 'abandoned' }), end: undefined };
+    assert.deepEqual(broken(checks.noStepOutlivesItsIncident(record({ calls: [outlived] }))), [5]);
+  });
+
   it('every page is closed: fails on a trigger never acknowledged or resolved', () => {
     const closed = [call('escalate', 1, 2, { event: 'trigger' }), call('escalate', 3, 4, { event: 'resolve' })];
     assert.deepEqual(broken(checks.everyPageClosed(record({ calls: closed }))), []);

@@ -160,6 +160,16 @@ export function everyIncidentEndsOnce(record: ScenarioRecord): CheckResult {
   return { checked: record.runs.length, violations };
 }
 
+/** (5) An incident's steps end with it: none is still running once every incident has ended. */
+export function noStepOutlivesItsIncident(record: ScenarioRecord): CheckResult {
+  const violations: Violation[] = [];
+  for (const c of record.calls.filter((x) => x.outcome === 'abandoned')) {
+    const run = runOf(record, c);
+    violations.push(v(5, 'no step outlives its incident', `${describeCall(c)} was still running after ${run ? runName(run) : c.incidentId} ended ${run?.result?.outcome ?? run?.status ?? ''}`));
+  }
+  return { checked: record.calls.length, violations };
+}
+
 /** (6) Every page triggered is acknowledged or resolved by the time its incident closes. */
 export function everyPageClosed(record: ScenarioRecord): CheckResult {
   const violations: Violation[] = [];
@@ -220,6 +230,7 @@ export const CHECKERS: readonly ((record: ScenarioRecord) => CheckResult)[] = [
   nothingChangesWhilePaused,
   onePlaybookPerTarget,
   everyIncidentEndsOnce,
+  noStepOutlivesItsIncident,
   everyPageClosed,
   abortIsNeverSwallowed,
   everyCallOnRecord,

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityName, MedicActivities } from '../../activities/contract.js';
 import { FakeFleet, type Behaviour } from '../helpers/fake-fleet.js';
 import type { CallRecord } from './scenario-record.js';
@@ -11,6 +11,10 @@ export class RecordingFleet {
   readonly fleet: FakeFleet;
   readonly calls: CallRecord[] = [];
   private clock = 0;
+  private abandon: (() => void) | undefined;
+  private readonly abandoned = new Promise<never>((_, reject) => {
+    this.abandon = () => reject(ApplicationFailure.create({ type: 'Abandoned', nonRetryable: true, message: 'abandoned by the scenario driver: its incident had ended' }));
+  });
 
   constructor(script: Partial<Record<ActivityName, Behaviour[]>>) {
     this.fleet = new FakeFleet(script);
@@ -24,6 +28,17 @@ export class RecordingFleet {
 
   running(): CallRecord[] {
     return this.calls.filter((c) => c.outcome === 'running');
+  }
+
+  /**
+   * End, as failed, every call still running once the scenario is over. A call that outlives its
+   * incident would hold the test server's clock for every later scenario; it stays on the record
+   * as 'abandoned' with no end, which the checkers report.
+   */
+  abandonRunning(): void {
+    for (const call of this.running()) call.outcome = 'abandoned';
+    this.abandoned.catch(() => undefined);
+    this.abandon?.();
   }
 
   /** A call that has been running for long (a hang) holds the test server's clock. */
@@ -44,15 +59,15 @@ export class RecordingFleet {
         };
         this.calls.push(call);
         try {
-          const out = await (this.fleet.activities[name] as (i: typeof input) => Promise<{ healthy?: boolean }>)(input);
+          const out = await Promise.race([(this.fleet.activities[name] as (i: typeof input) => Promise<{ healthy?: boolean }>)(input), this.abandoned]);
           call.outcome = 'ok';
           if (typeof out.healthy === 'boolean') call.healthy = out.healthy;
           return out;
         } catch (err) {
-          call.outcome = Context.current().cancellationSignal.aborted ? 'cancelled' : 'failed';
+          call.outcome = call.outcome === 'abandoned' ? 'abandoned' : Context.current().cancellationSignal.aborted ? 'cancelled' : 'failed';
           throw err;
         } finally {
-          call.end = this.tick();
+          if (call.outcome !== 'abandoned') call.end = this.tick();
         }
       }) as MedicActivities[K];
     return {

@@ -24,6 +24,10 @@ const HUMAN = { by: 'scenario', reason: 'generated scenario' };
 /** Rounds of "advance 25 hours" the settle phase may take before it calls an incident stuck. */
 const SETTLE_ROUNDS = 6;
 
+/** MEDIC_INVARIANT_TRACE=1 prints each event as it is played (to see where a scenario waits). */
+const trace = (line: string) => {
+  if (process.env['MEDIC_INVARIANT_TRACE'] === '1') console.log(`${new Date().toISOString()} ${line}`);
+};
 const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -121,10 +125,13 @@ export class ScenarioDriver {
       for (let i = 0; i < this.scenario.incidents.length; i++) await this.alert(i, false);
       await this.quiesce();
       for (const event of this.scenario.events) {
+        trace(`${this.name}: ${JSON.stringify(event)}`);
         await this.play(event);
         await this.quiesce();
       }
+      trace(`${this.name}: settle`);
       await this.settle();
+      trace(`${this.name}: collect`);
       return await this.collect();
     } finally {
       this.bench.switchTo(undefined, undefined);
@@ -265,10 +272,14 @@ export class ScenarioDriver {
         if (index >= 0) await this.abort(index);
       }
       await this.quiesce();
-      if ((await this.openRuns()).length === 0) break;
+      const open = await this.openRuns();
+      trace(`${this.name}: settle round ${round}: ${open.length} open, running ${this.fleet.running().map((c) => c.activity).join(',')}`);
+      if (open.length === 0) break;
       await this.advance('25 hours');
       await this.quiesce();
     }
+    for (let waited = 0; waited < 3_000 && this.fleet.running().length > 0; waited += 50) await pause(50);
+    this.fleet.abandonRunning();
     await Promise.race([Promise.all(this.pendingSleeps), pause(5_000)]);
   }
 

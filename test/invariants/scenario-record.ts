@@ -16,7 +16,8 @@ export interface CallRecord {
   event?: string;
   start: number;
   end?: number;
-  outcome: 'running' | 'ok' | 'failed' | 'cancelled';
+  /** 'abandoned': still running when the scenario was over (its incident had ended), then stopped by the driver. */
+  outcome: 'running' | 'ok' | 'failed' | 'cancelled' | 'abandoned';
   /** verify only: what it found. */
   healthy?: boolean;
   /** The server's (virtual) time the attempt was scheduled, for windows such as the restart budget. */
