@@ -53,10 +53,11 @@ describe('the time-skipping test server', () => {
     }
     assert.equal(state.status, 'awaiting-human');
     await assert.rejects(handle.executeUpdate(ackUpdate, { args: [HUMAN] }), WorkflowUpdateFailedError, 'the validator refuses an ack with nothing to acknowledge');
-    const approved = await handle.executeUpdate(approveUpdate, { args: [HUMAN] });
-    assert.equal(approved.pendingApproval, undefined);
+    await handle.executeUpdate(approveUpdate, { args: [HUMAN] });
     const result: IncidentResult = await handle.result(); // recovered, then the 2-minute settle on the virtual clock
     assert.equal(result.outcome, 'recovered');
+    assert.deepEqual(result.timeline.filter((e) => e.kind === 'approved').map((e) => e.actor), [HUMAN.by]);
+    assert.ok(fleet.order.includes('restart'), 'the restart ran once approved');
     const { searchAttributes } = await handle.describe();
     assert.deepEqual(searchAttributes['MedicStatus'], ['recovered']);
     assert.deepEqual(searchAttributes['MedicPlaybook'], ['http-service-outage']);
