@@ -15,6 +15,8 @@ const EnvSchema = z.object({
   TEMPORAL_CLI: z.string().min(1).optional(),
   /** Base URL of the Temporal Web UI for links the CLI prints, e.g. https://cloud.temporal.io. */
   MEDIC_WEB_UI: z.string().url().optional(),
+  /** Path of Temporal's time-skipping test server (tests only); default: the pinned one under .tools/. */
+  TEMPORAL_TEST_SERVER: z.string().min(1).optional(),
   MEDIC_CONFIG: z.string().min(1).optional(),
   /** host:port of the worker's Prometheus endpoint, or "off". */
   MEDIC_WORKER_METRICS: z.string().regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port or off').default('127.0.0.1:9464'),

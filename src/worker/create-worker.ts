@@ -37,6 +37,8 @@ export interface MedicWorkerOptions {
   dataConverter?: DataConverter;
   /** Slots, cache and pollers; without it: the SDK's defaults. */
   tuning?: MedicWorkerTuning;
+  /** How long a running step may finish on shutdown (default 20 seconds); tests that restart workers shorten it. */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
 export async function createMedicWorker(options: MedicWorkerOptions): Promise<Worker> {
@@ -50,7 +52,7 @@ export async function createMedicWorker(options: MedicWorkerOptions): Promise<Wo
     ...(options.workflowBundle !== undefined ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...(options.dataConverter !== undefined && { dataConverter: options.dataConverter }),
     // Let a running step finish (and its result reach the history) on SIGTERM.
-    shutdownGraceTime: '20 seconds',
+    shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',
     // Cancellation reaches an activity only through a heartbeat reply: keep that prompt so an
     // abort stops a hanging step within seconds, not the default tens of seconds.
     maxHeartbeatThrottleInterval: '1 second',

@@ -1,0 +1,149 @@
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { MedicActivities } from '../../activities/contract.js';
+import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
+import { readEnv } from '../../src/config/env.js';
+import { resolveTestServer } from '../../src/temporal/test-server.js';
+import { createMedicWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { MEDIC_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+
+// One time-skipping test server per test file (TestWorkflowEnvironment.createTimeSkipping), started
+// from the project's pinned binary (src/temporal/test-server.ts), never the SDK's download.
+// Its clock is virtual: `sleep('25 hours')` fires every timer due in that span at once, so the
+// real defaults (24-hour hold, 15-minute ack, 10/15-minute approval) run in well under a second.
+// What this server lacks beside the dev server is in docs/testing.md.
+
+export interface TimeSkipping {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  bundle: WorkflowBundleWithSourceMap;
+  /** Advance the virtual clock (fires the timers due in between). */
+  sleep(duration: string | number): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+/** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (the proto package is not a direct dependency). */
+const INDEXED_VALUE_TYPE_KEYWORD = 2;
+
+let shared: Promise<TimeSkipping> | undefined;
+
+/**
+ * The file's time-skipping environment and workflow bundle. `workflowsPath` points the bundle at
+ * another engine (default: this checkout's workflows/, as `medic worker` bundles it).
+ */
+export function timeSkipping(options: { workflowsPath?: string } = {}): Promise<TimeSkipping> {
+  shared ??= (async () => {
+    try {
+      Runtime.install({ logger: new DefaultLogger('ERROR') });
+    } catch {
+      // Installed already by another helper in this process: one runtime per process is the rule.
+    }
+    const path = resolveTestServer({ install: false, explicit: readEnv().TEMPORAL_TEST_SERVER });
+    const [env, bundle] = await Promise.all([
+      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } }),
+      bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, logger: quietLogger }),
+    ]);
+    await registerMedicSearchAttributes(env);
+    return {
+      env,
+      client: env.client,
+      bundle,
+      sleep: (duration) => env.sleep(duration as never),
+      teardown: () => env.teardown(),
+    };
+  })();
+  return shared;
+}
+
+/**
+ * The test server knows no custom search attributes until told: without this the incident's first
+ * upsert of Medic* keys fails its workflow task ("search attribute MedicFingerprint is not defined")
+ * and the incident never starts. The operator service's AddSearchAttributes registers them.
+ */
+async function registerMedicSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  const searchAttributes = Object.fromEntries(MEDIC_SEARCH_ATTRIBUTES.map((k) => [k.name, INDEXED_VALUE_TYPE_KEYWORD]));
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
+}
+
+export async function closeTimeSkipping(): Promise<void> {
+  if (shared === undefined) return;
+  const ts = await shared;
+  shared = undefined;
+  await ts.teardown();
+}
+
+/**
+ * A medic worker on the time-skipping server that a test can stop and start again (a worker
+ * restart: workflows resume from history on the new worker, in-flight activities time out
+ * and are retried by the step runner as they would be in production).
+ */
+export class RestartableWorker {
+  private worker: Worker | undefined;
+  private running: Promise<void> | undefined;
+  restarts = 0;
+  private failure: unknown;
+
+  constructor(
+    private readonly ts: TimeSkipping,
+    private readonly taskQueue: string,
+    private readonly activities: MedicActivities,
+    private readonly guards?: GuardConfigView,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.worker !== undefined) return;
+    const worker = await createMedicWorker({
+      connection: this.ts.env.nativeConnection,
+      namespace: this.ts.env.namespace ?? 'default',
+      taskQueue: this.taskQueue,
+      activities: this.activities,
+      workflowBundle: this.ts.bundle,
+      ...(this.guards !== undefined && { guards: this.guards }),
+      // A restart in a test must not wait out the production grace time for a hanging step.
+      shutdownGraceTime: '100 milliseconds',
+    });
+    this.worker = worker;
+    // A worker that stops on its own (a fatal error) is reported by stop(), not left unhandled.
+    this.running = worker.run().catch((err: unknown) => {
+      this.failure = err;
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (worker === undefined) return;
+    this.worker = undefined;
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await this.running;
+    if (this.failure !== undefined) throw new Error(`the medic worker on ${this.taskQueue} stopped on its own: ${String(this.failure)}`, { cause: this.failure });
+  }
+
+  /**
+   * Stop and start again. The test server sends a cached workflow's tasks and queries to the
+   * sticky queue of the worker that ran it last, and (unlike a real server) never falls back to
+   * the normal queue when that worker is gone: every query and update would hang. So the sticky
+   * queue of each running workflow on this task queue is reset, as the SDK's shutdown asks a real
+   * server to do.
+   */
+  async restart(workflowIds: string[]): Promise<void> {
+    await this.stop();
+    const { client, env } = this.ts;
+    await Promise.all(
+      workflowIds.map((workflowId) =>
+        client.workflowService.resetStickyTaskQueue({ namespace: env.namespace ?? 'default', execution: { workflowId } }).catch(() => undefined),
+      ),
+    );
+    this.restarts += 1;
+    await this.start();
+  }
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

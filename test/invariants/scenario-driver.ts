@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import type { MedicActivities } from '../../activities/contract.js';
+import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
+import { GuardsSchema } from '../../src/config/guards-schema.js';
+import { sendHumanAction } from '../../src/incidents/human-actions.js';
+import { deliverResolved } from '../../src/incidents/open-incident.js';
+import { openOrJoin } from '../helpers/open-or-join.js';
+import type { RoutedSignal } from '../../src/routing/route-signal.js';
+import type { Signal } from '../../src/signals/signal-schema.js';
+import { abortUpdate, ackUpdate, approveUpdate, retryUpdate, type IncidentResult, type Params } from '../../workflows/definitions.js';
+import { guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
+import { testSignal } from '../helpers/incidents.js';
+import { RestartableWorker, type TimeSkipping } from '../helpers/time-skipping.js';
+import { RecordingFleet } from './recording-fleet.js';
+import type { PauseRecord, RunRecord, ScenarioRecord } from './scenario-record.js';
+import { POOL, type Scenario, type ScenarioEvent } from './scenario-model.js';
+
+// Plays one generated scenario against a real medic worker on the time-skipping server, with the
+// shipped playbooks and their real defaults, and returns what was observed. Nothing here reads the
+// engine's state: only what an operator or the fleet could see.
+
+const GUARDS = GuardsSchema.parse({});
+const HUMAN = { by: 'scenario', reason: 'generated scenario' };
+/** Rounds of "advance 25 hours" the settle phase may take before it calls an incident stuck. */
+const SETTLE_ROUNDS = 6;
+
+/** MEDIC_INVARIANT_TRACE=1 prints each event as it is played (to see where a scenario waits). */
+const trace = (line: string) => {
+  if (process.env['MEDIC_INVARIANT_TRACE'] === '1') console.log(`${new Date().toISOString()} ${line}`);
+};
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * One medic worker and one guard workflow for every scenario of a test file (a worker takes more
+ * than half a second to start on a busy machine). Its activities go to the fleet of the scenario
+ * now playing; the guards learn each scenario's pool as it starts.
+ */
+export class ScenarioBench {
+  private fleet: RecordingFleet | undefined;
+  private readonly view: GuardConfigView = { guards: GUARDS, targets: {} };
+  readonly worker: RestartableWorker;
+
+  constructor(
+    readonly ts: TimeSkipping,
+    readonly taskQueue: string,
+  ) {
+    const call =
+      (name: keyof MedicActivities) =>
+      (input: never): Promise<never> => {
+        const fleet = this.fleet;
+        if (fleet === undefined) throw new Error(`${name} called between scenarios: a workflow of an earlier scenario is still acting`);
+        return (fleet.activities[name] as (i: never) => Promise<never>)(input);
+      };
+    const activities = Object.fromEntries(ACTIVITY_NAMES.map((n) => [n, call(n)])) as unknown as MedicActivities;
+    this.worker = new RestartableWorker(ts, taskQueue, activities, this.view);
+  }
+
+  switchTo(fleet: RecordingFleet | undefined, pool: { name: string; members: string[] } | undefined): void {
+    this.fleet = fleet;
+    if (pool === undefined) return;
+    this.view.guards = GuardsSchema.parse({ pools: { ...this.view.guards.pools, [pool.name]: { maxIsolated: POOL.maxIsolated } } });
+    for (const member of pool.members) (this.view.targets as Record<string, unknown>)[member] = { pool: pool.name };
+  }
+}
+
+const ACTIVITY_NAMES = ['isolate', 'rejoin', 'diagnose', 'restart', 'verify', 'rollback', 'rollforward', 'escalate'] as const satisfies readonly (keyof MedicActivities)[];
+
+export class ScenarioDriver {
+  private readonly fleet: RecordingFleet;
+  private readonly pool: { name: string; members: string[] };
+  private readonly runs: RunRecord[] = [];
+  private readonly pauses: PauseRecord[] = [];
+  private readonly lastSignal = new Map<number, Signal>();
+  private readonly pendingSleeps: Promise<void>[] = [];
+  private paused = false;
+
+  /**
+   * @param name unique to this scenario: its fingerprints, targets and pool are named after it, so
+   * scenarios share one worker and one guard workflow yet never each other's locks and limits.
+   */
+  constructor(
+    private readonly bench: ScenarioBench,
+    private readonly scenario: Scenario,
+    private readonly name: string,
+  ) {
+    this.fleet = new RecordingFleet(scenario.script);
+    this.pool = { name: `${name}-${POOL.name}`, members: POOL.members.map((m) => this.targetName(m)) };
+  }
+
+  private get ts(): TimeSkipping {
+    return this.bench.ts;
+  }
+
+  private get client(): Client {
+    return this.bench.ts.client;
+  }
+
+  private get taskQueue(): string {
+    return this.bench.taskQueue;
+  }
+
+  private fingerprint(i: number): string {
+    return `${this.name}-f${i}`;
+  }
+
+  private targetName(model: string): string {
+    return `${this.name}-${model}`;
+  }
+
+  private route(i: number): RoutedSignal {
+    const spec = this.scenario.incidents[i];
+    if (spec === undefined) throw new Error(`scenario names incident ${i}, which it does not define`);
+    const params: Params = spec.playbook === 'http-service-outage' && spec.approveRestart ? { approveRestart: true } : {};
+    return { route: 'generated', playbook: spec.playbook, target: this.targetName(spec.target), dryRun: false, params };
+  }
+
+  private latestRun(i: number): RunRecord | undefined {
+    const id = `incident-${this.fingerprint(i)}`;
+    return this.runs.filter((r) => r.incidentId === id).at(-1);
+  }
+
+  async run(): Promise<ScenarioRecord> {
+    this.bench.switchTo(this.fleet, this.pool);
+    try {
+      for (let i = 0; i < this.scenario.incidents.length; i++) await this.alert(i, false);
+      await this.quiesce();
+      for (const event of this.scenario.events) {
+        trace(`${this.name}: ${JSON.stringify(event)}`);
+        await this.play(event);
+        await this.quiesce();
+      }
+      trace(`${this.name}: settle`);
+      await this.settle();
+      trace(`${this.name}: collect`);
+      return await this.collect();
+    } finally {
+      this.bench.switchTo(undefined, undefined);
+    }
+  }
+
+  private async play(event: ScenarioEvent): Promise<void> {
+    switch (event.kind) {
+      case 'alert':
+        return this.alert(event.incident, event.repeat);
+      case 'resolve':
+        return this.resolve(event.incident);
+      case 'abort':
+        return this.abort(event.incident);
+      case 'ack':
+        return this.human(event.incident, ackUpdate);
+      case 'approve':
+        return this.human(event.incident, approveUpdate);
+      case 'retry':
+        return this.human(event.incident, retryUpdate);
+      case 'advance':
+        return this.advance(event.by);
+      case 'pause':
+        return this.setPaused(true);
+      case 'resume':
+        return this.setPaused(false);
+    }
+  }
+
+  private async alert(i: number, repeat: boolean): Promise<void> {
+    const spec = this.route(i);
+    const signal = (repeat ? this.lastSignal.get(i) : undefined) ?? testSignal(this.fingerprint(i), { service: spec.target, alertname: 'GeneratedOutage' });
+    this.lastSignal.set(i, signal);
+    const { incidentId, signaledRunId } = await openOrJoin(this.client, signal, spec, { taskQueue: this.taskQueue });
+    const answeredAt = this.fleet.tick();
+    let run = this.runs.find((r) => r.runId === signaledRunId);
+    if (run === undefined) {
+      run = { incidentId, runId: signaledRunId, playbook: spec.playbook, target: spec.target, openedAt: answeredAt, signalIds: [], status: 'RUNNING' };
+      this.runs.push(run);
+    }
+    run.signalIds.push(signal.id);
+  }
+
+  private async resolve(i: number): Promise<void> {
+    const signal = testSignal(this.fingerprint(i), { service: this.route(i).target, alertname: 'GeneratedOutage', status: 'resolved' });
+    const delivery = await deliverResolved(this.client, signal);
+    if (delivery.kind === 'resolved') this.latestRun(i)?.signalIds.push(signal.id);
+  }
+
+  private async abort(i: number): Promise<void> {
+    const run = this.latestRun(i);
+    if (run === undefined || run.abortAcceptedAt !== undefined) return;
+    try {
+      // Accepted is enough: the abort's answer comes only once the undo has run.
+      await this.client.workflow.getHandle(run.incidentId, run.runId).startUpdate(abortUpdate, {
+        args: [HUMAN],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+        updateId: randomUUID(),
+      });
+      run.abortAcceptedAt = this.fleet.tick();
+    } catch {
+      // Refused by its validator (already closed or being aborted): nothing was accepted.
+    }
+  }
+
+  private async human(i: number, update: typeof ackUpdate): Promise<void> {
+    const run = this.latestRun(i);
+    if (run === undefined) return;
+    await sendHumanAction(this.client, run.incidentId, update, HUMAN).catch(() => undefined);
+  }
+
+  private async setPaused(paused: boolean): Promise<void> {
+    if (!paused) {
+      const open = this.pauses.at(-1);
+      if (open !== undefined && open.resumeSentAt === undefined) open.resumeSentAt = this.fleet.tick();
+    }
+    // As `medic pause` / `medic resume` do (src/cli/guard-commands.ts).
+    await this.client.workflow.executeUpdateWithStart(setPausedUpdate, {
+      args: [{ paused, ...HUMAN }],
+      startWorkflowOperation: new WithStartWorkflowOperation('guardWorkflow', {
+        workflowId: guardWorkflowId(this.taskQueue),
+        taskQueue: this.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [],
+      }),
+    });
+    if (paused && !this.paused) this.pauses.push({ answeredAt: this.fleet.tick() });
+    this.paused = paused;
+  }
+
+  /**
+   * Move the virtual clock. A step that hangs holds the test server's clock (time skips only when
+   * nothing runs), so the advance is skipped while one runs, and given up if one starts meanwhile.
+   */
+  private async advance(by: string): Promise<void> {
+    if (this.fleet.running().length > 0) return;
+    // Settled either way: a sleep the server cancels must not become an unhandled rejection.
+    const sleeping = this.ts.sleep(by).then(
+      () => true,
+      () => true,
+    );
+    this.pendingSleeps.push(sleeping.then(() => undefined));
+    for (;;) {
+      const done = await Promise.race([sleeping, pause(50).then(() => false)]);
+      if (done) return;
+      if (this.fleet.running().some((c) => c.activity !== 'escalate') && (await this.stillRunningAfter(300))) return;
+    }
+  }
+
+  private async stillRunningAfter(ms: number): Promise<boolean> {
+    await pause(ms);
+    return this.fleet.running().length > 0;
+  }
+
+  /** Wait until the fleet has been quiet a little while (workflow tasks are quick; steps here too). */
+  private async quiesce(): Promise<void> {
+    const signature = () => `${this.fleet.calls.length}:${this.fleet.calls.filter((c) => c.end !== undefined).length}`;
+    let last = signature();
+    let quiet = 0;
+    for (let waited = 0; waited < 2_000 && quiet < 3; waited += 20) {
+      await pause(20);
+      const now = signature();
+      quiet = now === last ? quiet + 1 : 0;
+      last = now;
+    }
+  }
+
+  /**
+   * The end of the scenario: the kill switch lifted, a stuck step aborted by a human, then time
+   * passes (a day at a time) until every incident has ended, or the rounds run out.
+   */
+  private async settle(): Promise<void> {
+    if (this.paused) await this.setPaused(false);
+    for (let round = 0; round < SETTLE_ROUNDS; round++) {
+      // A step that hangs is stopped the way an on-call engineer would: abort.
+      for (const call of this.fleet.running()) {
+        const index = this.scenario.incidents.findIndex((_, i) => `incident-${this.fingerprint(i)}` === call.incidentId);
+        if (index >= 0) await this.abort(index);
+      }
+      await this.quiesce();
+      const open = await this.openRuns();
+      trace(`${this.name}: settle round ${round}: ${open.length} open, running ${this.fleet.running().map((c) => c.activity).join(',')}`);
+      if (open.length === 0) break;
+      await this.advance('25 hours');
+      await this.quiesce();
+    }
+    for (let waited = 0; waited < 3_000 && this.fleet.running().length > 0; waited += 50) await pause(50);
+    this.fleet.abandonRunning();
+    await Promise.race([Promise.all(this.pendingSleeps), pause(5_000)]);
+  }
+
+  private async openRuns(): Promise<RunRecord[]> {
+    const open: RunRecord[] = [];
+    for (const run of this.runs) {
+      const description = await this.client.workflow.getHandle(run.incidentId, run.runId).describe();
+      run.status = description.status.name;
+      if (run.status === 'RUNNING') open.push(run);
+    }
+    return open;
+  }
+
+  private async collect(): Promise<ScenarioRecord> {
+    await this.openRuns();
+    for (const run of this.runs.filter((r) => r.status === 'COMPLETED')) {
+      run.result = (await this.client.workflow.getHandle(run.incidentId, run.runId).result()) as IncidentResult;
+    }
+    return {
+      calls: this.fleet.calls,
+      runs: this.runs,
+      pauses: this.pauses,
+      pools: { [this.pool.name]: { members: this.pool.members, maxIsolated: POOL.maxIsolated } },
+      restartBudget: { max: GUARDS.restartBudget.max, windowMs: GUARDS.restartBudget.window },
+      isolatedAtEnd: [...this.fleet.fleet.isolated],
+    };
+  }
+}
