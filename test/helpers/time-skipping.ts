@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicActivities } from '../../activities/contract.js';
 import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
 import { readEnv } from '../../src/config/env.js';
@@ -14,11 +14,18 @@ import { MEDIC_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 // real defaults (24-hour hold, 15-minute ack, 10/15-minute approval) run in well under a second.
 // What this server lacks beside the dev server is in docs/testing.md.
 
-export interface TimeSkipping {
-  env: TestWorkflowEnvironment;
+/** A Temporal server a medic worker can run on: the time-skipping one, or the run's dev server. */
+export interface TestServer {
   client: Client;
+  nativeConnection: NativeConnection;
+  namespace: string;
   bundle: WorkflowBundleWithSourceMap;
-  /** Advance the virtual clock (fires the timers due in between). */
+  /** Advance the virtual clock (fires the timers due in between); absent on a real-time server. */
+  sleep?: (duration: string | number) => Promise<void>;
+}
+
+export interface TimeSkipping extends TestServer {
+  env: TestWorkflowEnvironment;
   sleep(duration: string | number): Promise<void>;
   teardown(): Promise<void>;
 }
@@ -48,6 +55,8 @@ export function timeSkipping(options: { workflowsPath?: string } = {}): Promise<
     return {
       env,
       client: env.client,
+      nativeConnection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
       bundle,
       sleep: (duration) => env.sleep(duration as never),
       teardown: () => env.teardown(),
@@ -85,7 +94,7 @@ export class RestartableWorker {
   private failure: unknown;
 
   constructor(
-    private readonly ts: TimeSkipping,
+    private readonly ts: TestServer,
     private readonly taskQueue: string,
     private readonly activities: MedicActivities,
     private readonly guards?: GuardConfigView,
@@ -94,8 +103,8 @@ export class RestartableWorker {
   async start(): Promise<void> {
     if (this.worker !== undefined) return;
     const worker = await createMedicWorker({
-      connection: this.ts.env.nativeConnection,
-      namespace: this.ts.env.namespace ?? 'default',
+      connection: this.ts.nativeConnection,
+      namespace: this.ts.namespace,
       taskQueue: this.taskQueue,
       activities: this.activities,
       workflowBundle: this.ts.bundle,
@@ -128,10 +137,10 @@ export class RestartableWorker {
    */
   async restart(workflowIds: string[]): Promise<void> {
     await this.stop();
-    const { client, env } = this.ts;
+    const { client, namespace } = this.ts;
     await Promise.all(
       workflowIds.map((workflowId) =>
-        client.workflowService.resetStickyTaskQueue({ namespace: env.namespace ?? 'default', execution: { workflowId } }).catch(() => undefined),
+        client.workflowService.resetStickyTaskQueue({ namespace, execution: { workflowId } }).catch(() => undefined),
       ),
     );
     this.restarts += 1;

@@ -81,7 +81,7 @@ describe('generated scenarios', () => {
   });
 
   it('every safety invariant holds after generated scenarios of one and of several incidents', { timeout: 900_000 }, async () => {
-    console.log(`invariants: seed ${SEED} (replay with MEDIC_INVARIANT_SEED=${SEED})`);
+    console.log(`generated scenarios: seed ${SEED} (replay with MEDIC_INVARIANT_SEED=${SEED})`);
     const one = scenarioArb({ minIncidents: 1, maxIncidents: 1, maxEvents: 6 });
     const several = scenarioArb({ minIncidents: 2, maxIncidents: 3, maxEvents: 6 });
     await explore(one, Math.ceil(RUNS / 2), SEED);

@@ -11,7 +11,7 @@ import type { Signal } from '../../src/signals/signal-schema.js';
 import { abortUpdate, ackUpdate, approveUpdate, retryUpdate, type IncidentResult, type Params } from '../../workflows/definitions.js';
 import { guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { testSignal } from '../helpers/incidents.js';
-import { RestartableWorker, type TimeSkipping } from '../helpers/time-skipping.js';
+import { RestartableWorker, type TestServer } from '../helpers/time-skipping.js';
 import { RecordingFleet } from './recording-fleet.js';
 import type { PauseRecord, RunRecord, ScenarioRecord } from './scenario-record.js';
 import { POOL, type Scenario, type ScenarioEvent } from './scenario-model.js';
@@ -42,7 +42,7 @@ export class ScenarioBench {
   readonly worker: RestartableWorker;
 
   constructor(
-    readonly ts: TimeSkipping,
+    readonly ts: TestServer,
     readonly taskQueue: string,
   ) {
     const call =
@@ -88,7 +88,7 @@ export class ScenarioDriver {
     this.pool = { name: `${name}-${POOL.name}`, members: POOL.members.map((m) => this.targetName(m)) };
   }
 
-  private get ts(): TimeSkipping {
+  private get ts(): TestServer {
     return this.bench.ts;
   }
 
@@ -113,6 +113,10 @@ export class ScenarioDriver {
     if (spec === undefined) throw new Error(`scenario names incident ${i}, which it does not define`);
     const params: Params = spec.playbook === 'http-service-outage' && spec.approveRestart ? { approveRestart: true } : {};
     return { route: 'generated', playbook: spec.playbook, target: this.targetName(spec.target), dryRun: false, params };
+  }
+
+  private indexOf(incidentId: string): number {
+    return this.scenario.incidents.findIndex((_, i) => `incident-${this.fingerprint(i)}` === incidentId);
   }
 
   private latestRun(i: number): RunRecord | undefined {
@@ -159,6 +163,8 @@ export class ScenarioDriver {
         return this.setPaused(true);
       case 'resume':
         return this.setPaused(false);
+      case 'restart-worker':
+        return this.bench.worker.restart([...new Set(this.runs.map((r) => r.incidentId)), guardWorkflowId(this.taskQueue)]);
     }
   }
 
@@ -228,9 +234,10 @@ export class ScenarioDriver {
    * nothing runs), so the advance is skipped while one runs, and given up if one starts meanwhile.
    */
   private async advance(by: string): Promise<void> {
-    if (this.fleet.running().length > 0) return;
+    const sleep = this.ts.sleep;
+    if (sleep === undefined || this.fleet.running().length > 0) return;
     // Settled either way: a sleep the server cancels must not become an unhandled rejection.
-    const sleeping = this.ts.sleep(by).then(
+    const sleeping = sleep(by).then(
       () => true,
       () => true,
     );
@@ -269,13 +276,19 @@ export class ScenarioDriver {
     for (let round = 0; round < SETTLE_ROUNDS; round++) {
       // A step that hangs is stopped the way an on-call engineer would: abort.
       for (const call of this.fleet.running()) {
-        const index = this.scenario.incidents.findIndex((_, i) => `incident-${this.fingerprint(i)}` === call.incidentId);
+        const index = this.indexOf(call.incidentId);
         if (index >= 0) await this.abort(index);
       }
       await this.quiesce();
       const open = await this.openRuns();
       trace(`${this.name}: settle round ${round}: ${open.length} open, running ${this.fleet.running().map((c) => c.activity).join(',')}`);
       if (open.length === 0) break;
+      if (this.ts.sleep === undefined) {
+        // No virtual clock: a human closes what is still open (a day's hold cannot be waited out).
+        for (const run of open) await this.abort(this.indexOf(run.incidentId));
+        for (let waited = 0; waited < 30_000 && (await this.openRuns()).length > 0; waited += 500) await pause(500);
+        continue;
+      }
       await this.advance('25 hours');
       await this.quiesce();
     }

@@ -33,7 +33,9 @@ export type ScenarioEvent =
   | { kind: 'retry'; incident: number }
   | { kind: 'advance'; by: (typeof ADVANCES)[number] }
   | { kind: 'pause' }
-  | { kind: 'resume' };
+  | { kind: 'resume' }
+  /** Stop the medic worker and start a new one (dev server only: see docs/testing.md). */
+  | { kind: 'restart-worker' };
 
 export interface Scenario {
   incidents: IncidentSpec[];
@@ -73,9 +75,11 @@ const incidentArb: fc.Arbitrary<IncidentSpec> = fc.record({
   approveRestart: fc.boolean(),
 });
 
-function eventArb(incidents: number): fc.Arbitrary<ScenarioEvent> {
+function eventArb(incidents: number, workerRestarts: boolean): fc.Arbitrary<ScenarioEvent> {
   const i = fc.nat({ max: incidents - 1 });
+  const restarts = workerRestarts ? [{ arbitrary: fc.constant({ kind: 'restart-worker' as const }), weight: 8 }] : [];
   return fc.oneof(
+    ...restarts,
     { arbitrary: fc.record({ kind: fc.constant('alert' as const), incident: i, repeat: fc.boolean() }), weight: 4 },
     { arbitrary: fc.record({ kind: fc.constant('resolve' as const), incident: i }), weight: 2 },
     { arbitrary: fc.record({ kind: fc.constant('abort' as const), incident: i }), weight: 2 },
@@ -89,12 +93,12 @@ function eventArb(incidents: number): fc.Arbitrary<ScenarioEvent> {
 }
 
 /** Scenarios of `min`..`max` incidents, each opened by its first alert, then up to `maxEvents` events. */
-export function scenarioArb(options: { minIncidents: number; maxIncidents: number; maxEvents: number }): fc.Arbitrary<Scenario> {
+export function scenarioArb(options: { minIncidents: number; maxIncidents: number; maxEvents: number; workerRestarts?: boolean }): fc.Arbitrary<Scenario> {
   return fc.integer({ min: options.minIncidents, max: options.maxIncidents }).chain((n) =>
     fc.record({
       incidents: fc.array(incidentArb, { minLength: n, maxLength: n }),
       script: scriptArb,
-      events: fc.array(eventArb(n), { maxLength: options.maxEvents }),
+      events: fc.array(eventArb(n, options.workerRestarts === true), { maxLength: options.maxEvents }),
     }),
   );
 }
