@@ -5,7 +5,8 @@ import type { TestServer } from '../helpers/time-skipping.js';
 import { closeTestTemporal, NAMESPACE, testTemporal } from '../helpers/temporal.js';
 import { checkAll } from './invariant-checks.js';
 import { describeScenario, scenarioArb, type Scenario } from './scenario-model.js';
-import { ScenarioBench, ScenarioDriver } from './scenario-driver.js';
+import { ScenarioBench } from './scenario-bench.js';
+import { ScenarioDriver } from './scenario-driver.js';
 
 // The generated scenarios with worker restarts, on the run's dev server: the time-skipping server
 // cannot serve a workflow after the worker that cached it stopped (docs/testing.md). No virtual
