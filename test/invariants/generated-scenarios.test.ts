@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { closeTimeSkipping, timeSkipping } from '../helpers/time-skipping.js';
 import { checkAll } from './invariant-checks.js';
 import { describeScenario, scenarioArb, type Scenario } from './scenario-model.js';
-import { ScenarioBench, ScenarioDriver } from './scenario-driver.js';
+import { ScenarioBench } from './scenario-bench.js';
+import { ScenarioDriver } from './scenario-driver.js';
 import type { Violation } from './scenario-record.js';
 
 // The safety invariants of DESIGN.md, checked after each of many generated scenarios played on a

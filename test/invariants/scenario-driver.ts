@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateStage, type Client } from '@temporalio/client';
-import type { MedicActivities } from '../../activities/contract.js';
-import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
-import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { sendHumanAction } from '../../src/incidents/human-actions.js';
 import { deliverResolved } from '../../src/incidents/open-incident.js';
 import { openOrJoin } from '../helpers/open-or-join.js';
@@ -11,7 +8,8 @@ import type { Signal } from '../../src/signals/signal-schema.js';
 import { abortUpdate, ackUpdate, approveUpdate, retryUpdate, type IncidentResult, type Params } from '../../workflows/definitions.js';
 import { guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { testSignal } from '../helpers/incidents.js';
-import { RestartableWorker, type TestServer } from '../helpers/time-skipping.js';
+import type { TestServer } from '../helpers/time-skipping.js';
+import { GUARDS, type ScenarioBench } from './scenario-bench.js';
 import { RecordingFleet } from './recording-fleet.js';
 import type { PauseRecord, RunRecord, ScenarioRecord } from './scenario-record.js';
 import { POOL, type Scenario, type ScenarioEvent } from './scenario-model.js';
@@ -20,7 +18,6 @@ import { POOL, type Scenario, type ScenarioEvent } from './scenario-model.js';
 // shipped playbooks and their real defaults, and returns what was observed. Nothing here reads the
 // engine's state: only what an operator or the fleet could see.
 
-const GUARDS = GuardsSchema.parse({});
 const HUMAN = { by: 'scenario', reason: 'generated scenario' };
 /** Rounds of "advance 25 hours" the settle phase may take before it calls an incident stuck. */
 const SETTLE_ROUNDS = 6;
@@ -30,41 +27,6 @@ const trace = (line: string) => {
   if (process.env['MEDIC_INVARIANT_TRACE'] === '1') console.log(`${new Date().toISOString()} ${line}`);
 };
 const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/**
- * One medic worker and one guard workflow for every scenario of a test file (a worker takes more
- * than half a second to start on a busy machine). Its activities go to the fleet of the scenario
- * now playing; the guards learn each scenario's pool as it starts.
- */
-export class ScenarioBench {
-  private fleet: RecordingFleet | undefined;
-  private readonly view: GuardConfigView = { guards: GUARDS, targets: {} };
-  readonly worker: RestartableWorker;
-
-  constructor(
-    readonly ts: TestServer,
-    readonly taskQueue: string,
-  ) {
-    const call =
-      (name: keyof MedicActivities) =>
-      (input: never): Promise<never> => {
-        const fleet = this.fleet;
-        if (fleet === undefined) throw new Error(`${name} called between scenarios: a workflow of an earlier scenario is still acting`);
-        return (fleet.activities[name] as (i: never) => Promise<never>)(input);
-      };
-    const activities = Object.fromEntries(ACTIVITY_NAMES.map((n) => [n, call(n)])) as unknown as MedicActivities;
-    this.worker = new RestartableWorker(ts, taskQueue, activities, this.view);
-  }
-
-  switchTo(fleet: RecordingFleet | undefined, pool: { name: string; members: string[] } | undefined): void {
-    this.fleet = fleet;
-    if (pool === undefined) return;
-    this.view.guards = GuardsSchema.parse({ pools: { ...this.view.guards.pools, [pool.name]: { maxIsolated: POOL.maxIsolated } } });
-    for (const member of pool.members) (this.view.targets as Record<string, unknown>)[member] = { pool: pool.name };
-  }
-}
-
-const ACTIVITY_NAMES = ['isolate', 'rejoin', 'diagnose', 'restart', 'verify', 'rollback', 'rollforward', 'escalate'] as const satisfies readonly (keyof MedicActivities)[];
 
 export class ScenarioDriver {
   private readonly fleet: RecordingFleet;
