@@ -55,7 +55,7 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
     facts: continued?.facts ?? noFacts(),
     onRunning: (label) => run.setRunningStep(label),
   };
-  const escalations = new Escalations(engineEnv, input, continued?.escalations);
+  const escalations = new Escalations(engineEnv, input, continued?.escalations, () => run.abortRequest !== undefined);
   registerSignalHandlers(run, playbook?.stopsOnResolve ?? true);
   registerHumanActions(run, escalations);
   const guards = new IncidentGuards(
@@ -64,7 +64,9 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
     !input.dryRun,
     timeline,
     (holding) => run.apply(holding ? { type: 'human-needed', gate: 'pause' } : { type: 'human-answered' }),
-    () => signals.firstId ?? 'no-signal',
+    // The first run of this incident's chain: unique to it even when a closed incident's very
+    // notification opens it again (a signal id would repeat), and the same across continue-as-new.
+    () => workflowInfo().firstExecutionRunId,
     continued?.guards,
   );
   engineEnv.guards = guards;
@@ -99,8 +101,8 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
       recordUndo();
       return report;
     });
-  const page = async (why: string): Promise<void> => {
-    if (await escalations.trigger('escalate', why)) gates.awaitAck();
+  const page = async (why: string, options: { evenIfAborted?: boolean } = {}): Promise<void> => {
+    if (await escalations.trigger('escalate', why, options)) gates.awaitAck();
     metrics.escalated();
   };
   const hold = (held: HeldOutcome): Stage => ({ at: 'hold', held, until: Date.now() + engineParams.humanHold });
@@ -181,15 +183,20 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
 
   /** Run the playbook (or re-enter it after continue-as-new) and decide what comes next. */
   async function runAndDecide(pb: Playbook, params: Params): Promise<Stage> {
-    const ended = await runPlaybookOnce(pb, params);
-    switch (ended) {
+    // An abort accepted while the run was ending (a step failed, a guard refused) is honoured first:
+    // after an abort nothing but the safe undo runs.
+    const ended = run.abortRequest !== undefined ? 'stopped' : await runPlaybookOnce(pb, params);
+    switch (ended === 'parked' || run.abortRequest === undefined ? ended : 'stopped') {
       case 'parked':
         return continueIfDue({ at: 'run' });
       case 'stopped': {
         const aborted = run.abortRequest !== undefined;
         const report = await undoAll(aborted ? 'aborted' : 'alert resolved');
         const leftOut = [...report.skipped, ...report.failed];
-        if (!aborted && leftOut.length > 0) {
+        if (leftOut.length > 0 && aborted) {
+          // The one who aborted owns what is left; the page says so (and is resolved as the incident closes).
+          await page(`${run.abortRequest?.by ?? 'a human'} aborted ${input.playbook} on ${input.target}; not safely undone, left as it is: ${leftOut.join(', ')}`, { evenIfAborted: true });
+        } else if (leftOut.length > 0) {
           // The alert cleared, but something could not be safely undone: a human must look.
           await page(`the alert resolved, but ${leftOut.join(', ')} could not be safely undone on ${input.target}`);
           return hold('escalated');
@@ -274,7 +281,8 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
       run.retryRequest = undefined;
       gates.reset();
       journal.reset();
-      return { at: 'run' };
+      // One that joined another incident never held the target: it takes it now, like any other.
+      return guards.enabled && !guards.holdsTarget ? { at: 'target' } : { at: 'run' };
     }
     if (run.abortRequest !== undefined) {
       await undoAll('aborted');

@@ -58,6 +58,11 @@ describe('invariant checkers', () => {
     const paged = [call('isolate', 1, 2), call('escalate', 3, 4, { event: 'trigger' })];
     assert.deepEqual(broken(checks.leftOutIsPaged(record({ calls: paged, isolatedAtEnd: ['web-1'] }))), []);
     assert.deepEqual(broken(checks.leftOutIsPaged(record({ calls: [call('isolate', 1, 2)], isolatedAtEnd: ['web-1'] }))), [2]);
+    // The channel refused the page: tried, and the record says nobody was notified.
+    const refused = [call('isolate', 1, 2), call('escalate', 3, 4, { event: 'trigger', outcome: 'failed' })];
+    const saidSo = run({}, [entry('note', { pageNotDelivered: true }), entry('outcome')]);
+    assert.deepEqual(broken(checks.leftOutIsPaged(record({ calls: refused, runs: [saidSo], isolatedAtEnd: ['web-1'] }))), []);
+    assert.deepEqual(broken(checks.leftOutIsPaged(record({ calls: refused, isolatedAtEnd: ['web-1'] }))), [2], 'tried, but not said on the record');
   });
 
   it('pool limit: fails when two members are out at once with a limit of one', () => {
@@ -106,6 +111,10 @@ describe('invariant checkers', () => {
     const closed = [call('escalate', 1, 2, { event: 'trigger' }), call('escalate', 3, 4, { event: 'resolve' })];
     assert.deepEqual(broken(checks.everyPageClosed(record({ calls: closed }))), []);
     assert.deepEqual(broken(checks.everyPageClosed(record({ calls: [call('escalate', 1, 2, { event: 'trigger' })] }))), [6]);
+    // A channel that refuses the resolve: it was tried and the record says the page is still open.
+    const refused = [call('escalate', 1, 2, { event: 'trigger' }), call('escalate', 3, 4, { event: 'resolve', outcome: 'failed' })];
+    assert.deepEqual(broken(checks.everyPageClosed(record({ calls: refused, runs: [run({}, [entry('note', { pageNotClosed: 'resolve' }), entry('outcome')])] }))), []);
+    assert.deepEqual(broken(checks.everyPageClosed(record({ calls: refused }))), [6], 'tried, but not said on the record');
   });
 
   it('abort: fails on a new step after the abort was accepted, allows the undo', () => {

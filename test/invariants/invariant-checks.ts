@@ -60,7 +60,11 @@ export function leftOutIsPaged(record: ScenarioRecord): CheckResult {
     const paged = record.calls.some(
       (c) => c.activity === 'escalate' && c.event === 'trigger' && c.outcome === 'ok' && record.runs.some((r) => r.incidentId === c.incidentId && r.target === target),
     );
-    if (!paged) violations.push(v(2, 'a target left out is paged', `${target} is out of rotation at the end and no page was sent by an incident on it`));
+    // A paging channel that refuses every attempt: medic must have tried and said so on the record.
+    const onIt = record.runs.filter((r) => r.target === target);
+    const tried = record.calls.some((c) => c.activity === 'escalate' && c.event === 'trigger' && onIt.some((r) => r.incidentId === c.incidentId));
+    const saidSo = onIt.some((r) => r.result?.timeline.some((e) => e.data?.['pageNotDelivered'] === true) === true);
+    if (!paged && !(tried && saidSo)) violations.push(v(2, 'a target left out is paged', `${target} is out of rotation at the end and no page was sent by an incident on it`));
   }
   return { checked: record.isolatedAtEnd.length, violations };
 }
@@ -180,7 +184,11 @@ export function everyPageClosed(record: ScenarioRecord): CheckResult {
     if (lastTrigger === undefined) continue;
     checked += 1;
     const closed = pages.some((c) => (c.event === 'acknowledge' || c.event === 'resolve') && c.start > lastTrigger.start);
-    if (!closed) violations.push(v(6, 'every page is closed', `${runName(run)} ended ${run.result?.outcome ?? run.status} with its page ${describeCall(lastTrigger)} neither acknowledged nor resolved`));
+    // A channel that refuses every attempt cannot be made to close a page: then medic must have
+    // tried (a resolve or acknowledge sent after the trigger) and said so on the record.
+    const tried = callsOfRun(record, run).some((c) => c.activity === 'escalate' && (c.event === 'acknowledge' || c.event === 'resolve') && c.start > lastTrigger.start);
+    const saidSo = run.result?.timeline.some((e) => e.data?.['pageNotClosed'] !== undefined) === true;
+    if (!closed && !(tried && saidSo)) violations.push(v(6, 'every page is closed', `${runName(run)} ended ${run.result?.outcome ?? run.status} with its page ${describeCall(lastTrigger)} neither acknowledged nor resolved`));
   }
   return { checked, violations };
 }

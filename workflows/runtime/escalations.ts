@@ -1,6 +1,6 @@
 import { isCancellation } from '@temporalio/workflow';
 import type { IncidentInput } from '../definitions.js';
-import { failureFacts, runStep, type StepEnv } from './step-runner.js';
+import { failureFacts, runStep, STOPPED, type StepEnv } from './step-runner.js';
 
 export interface EscalationsSnapshot {
   /** A page went out and has not been resolved. */
@@ -20,6 +20,8 @@ export class Escalations {
     private readonly env: StepEnv,
     private readonly input: IncidentInput,
     snapshot?: EscalationsSnapshot,
+    /** True once a human aborted: a page not yet sent is called off (unless it is about what the abort left). */
+    private readonly aborted: () => boolean = () => false,
   ) {
     this.open = snapshot?.open ?? false;
     this.acked = snapshot?.acked ?? false;
@@ -30,17 +32,24 @@ export class Escalations {
    * outage worse: the failure is recorded loudly and the incident waits for a human with
    * everything left as it is; it never fails the playbook into its undos.
    */
-  async trigger(stepName: string, reason: string): Promise<boolean> {
+  async trigger(stepName: string, reason: string, options: { evenIfAborted?: boolean } = {}): Promise<boolean> {
     try {
-      await runStep(this.env, stepName, 'escalate', { with: { event: 'trigger', reason, severity: this.input.severity } });
+      const stopIf = options.evenIfAborted === true ? undefined : this.aborted;
+      await runStep(this.env, stepName, 'escalate', { with: { event: 'trigger', reason, severity: this.input.severity }, ...(stopIf !== undefined && { stopIf }) });
       this.open = !this.input.dryRun;
       this.acked = false;
       return true;
     } catch (err) {
       if (isCancellation(err)) throw err;
+      const facts = failureFacts(err);
+      if (facts.type === STOPPED) {
+        this.env.timeline.add('note', `page not sent: the incident was aborted (${reason})`);
+        return false;
+      }
       this.env.timeline.add(
         'note',
-        `PAGE NOT DELIVERED: ${failureFacts(err).message}. Nobody was notified: the incident waits here for a human, with everything left as it is`,
+        `PAGE NOT DELIVERED: ${facts.message}. Nobody was notified: the incident waits here for a human, with everything left as it is`,
+        { data: { pageNotDelivered: true } },
       );
       return false;
     }
@@ -52,10 +61,11 @@ export class Escalations {
     if (event === 'acknowledge') this.acked = true;
     else this.open = false;
     try {
-      await runStep(this.env, `${event} the page`, 'escalate', { with: { event, reason, severity: this.input.severity } });
+      // Retried as patiently as an undo: a page left open keeps paging someone.
+      await runStep(this.env, `${event} the page`, 'escalate', { with: { event, reason, severity: this.input.severity }, retry: 'compensation' });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      this.env.timeline.add('note', `could not ${event} the page: ${failureFacts(err).message}`);
+      this.env.timeline.add('note', `PAGE STILL OPEN: could not ${event} it: ${failureFacts(err).message}. Close it by hand in the paging tool`, { data: { pageNotClosed: event } });
     }
   }
 

@@ -20,6 +20,8 @@ export const STEP_FAILED = 'StepFailed';
 export const GUARD_REFUSED = 'GuardRefused';
 /** The playbook called an activity it did not declare, or put back an unverified target: a playbook bug. */
 export const PLAYBOOK_BUG = 'PlaybookBug';
+/** The step did not start (or retry): what it was for was called off (an abort). */
+export const STOPPED = 'Stopped';
 
 export interface StepGuards {
   /** Before each attempt: hold while paused, ask the blast radius and the restart budget. Throws GuardRefused. */
@@ -75,7 +77,12 @@ const retryOf = (retry: StepOptions<ActivityName>['retry'], fallback: keyof type
   typeof retry === 'string' ? RETRY[retry] : (retry ?? RETRY[fallback]);
 
 /** One named step: checks, attempts with backoff, timeline entries; throws StepFailed after the last attempt. */
-export async function runStep<K extends ActivityName>(env: StepEnv, name: string, activity: K, options: StepOptions<K> = {}): Promise<ActivityOutput<K>> {
+export async function runStep<K extends ActivityName>(
+  env: StepEnv,
+  name: string,
+  activity: K,
+  options: StepOptions<K> & { stopIf?: () => boolean } = {},
+): Promise<ActivityOutput<K>> {
   const declaration = declarationOf(activity);
   const input = { incidentId: env.incidentId, target: env.target, params: { ...env.params, ...options.params } };
   const retry = retryOf(options.retry, declaration.retry);
@@ -92,6 +99,7 @@ export async function runStep<K extends ActivityName>(env: StepEnv, name: string
   }
 
   for (let attempt = 1; ; attempt++) {
+    if (options.stopIf?.() === true) throw ApplicationFailure.create({ type: STOPPED, nonRetryable: true, message: `${name} was called off before attempt ${attempt}` });
     await env.guards?.beforeAttempt(activity, declaration as ActivityDeclaration<ActivityName>);
     const label = `${name} (attempt ${attempt} of ${retry.maximumAttempts})`;
     env.onRunning(label);
