@@ -1,7 +1,7 @@
 // Runs the test suite against one real Temporal dev server for the whole run.
 // The server is started from the project's own Temporal CLI (see scripts/setup.ts), never downloaded.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readEnv } from '../src/config/env.js';
@@ -33,26 +33,22 @@ async function main(): Promise<number> {
   mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   const summaryFile = join(ROOT, 'test-results', `chaos-summary-${process.pid}.jsonl`);
   try {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--test',
-        '--test-reporter=spec',
-        `--test-concurrency=${process.env['MEDIC_TEST_CONCURRENCY'] ?? '2'}`,
-        // A test that hangs fails, loudly, instead of holding the run until CI kills it.
-        `--test-timeout=${process.env['MEDIC_TEST_TIMEOUT_MS'] ?? String(TEST_TIMEOUT_MS)}`,
-        ...files,
-      ],
-      {
-        cwd: ROOT,
-        stdio: 'inherit',
-        env: { ...process.env, MEDIC_TEST_TEMPORAL_ADDRESS: server.address, MEDIC_TEMPORAL_CLI_PATH: cliPath, [SUMMARY_ENV]: summaryFile },
-      },
-    );
-    const code = await new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+    // The generated-scenario test times real workflows on a virtual clock: it runs on its own,
+    // after the rest, so the load of other suites does not decide its interleavings.
+    const alone = files.filter((f) => f.startsWith(join('test', 'invariants')));
+    const passes = [files.filter((f) => !alone.includes(f)), alone].filter((p) => p.length > 0);
+    const env = { ...process.env, MEDIC_TEST_TEMPORAL_ADDRESS: server.address, MEDIC_TEMPORAL_CLI_PATH: cliPath, [SUMMARY_ENV]: summaryFile };
+    const totals = { pass: 0, fail: 0 };
+    let code = 0;
+    for (const [i, pass] of passes.entries()) {
+      const tap = join(ROOT, 'test-results', `tap-${process.pid}-${i}.txt`);
+      code = Math.max(code, await runPass(pass, env, tap));
+      for (const [, key, n] of readFileSync(tap, 'utf8').matchAll(/^# (pass|fail) (\d+)$/gm)) totals[key as 'pass' | 'fail'] += Number(n);
+      rmSync(tap, { force: true });
+    }
     printChaosSummary(summaryFile);
+    // One closing line for the whole run, both passes together.
+    console.log(`\n${totals.pass} passed, ${totals.fail} failed`);
     return code;
   } finally {
     await server.teardown();
@@ -66,6 +62,28 @@ function printChaosSummary(file: string): void {
   console.log(`\nreliability and hostile input (test/chaos, test/security):\n${formatSummary(rows)}`);
   copyFileSync(file, join(ROOT, 'test-results', 'chaos-summary.jsonl'));
   rmSync(file, { force: true });
+}
+
+/** One `node --test` over these files: the spec report on the terminal, TAP into a file for the totals. */
+async function runPass(files: string[], env: NodeJS.ProcessEnv, tapFile: string): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tapFile}`,
+      `--test-concurrency=${process.env['MEDIC_TEST_CONCURRENCY'] ?? '2'}`,
+      // A test that hangs fails, loudly, instead of holding the run until CI kills it.
+      `--test-timeout=${process.env['MEDIC_TEST_TIMEOUT_MS'] ?? String(TEST_TIMEOUT_MS)}`,
+      ...files,
+    ],
+    { cwd: ROOT, stdio: 'inherit', env },
+  );
+  return new Promise<number>((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 }
 
 main().then(
