@@ -81,7 +81,8 @@ export async function historyEventTypes(handle: WorkflowHandle): Promise<string[
   return (history.events ?? []).map((e) => String(e.eventType));
 }
 
-const quietLogger = {
+/** The SDK's bundler and worker logs, warnings and errors only. */
+export const quietLogger = {
   log: () => undefined,
   trace: () => undefined,
   debug: () => undefined,

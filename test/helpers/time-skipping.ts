@@ -7,6 +7,7 @@ import { readEnv } from '../../src/config/env.js';
 import { resolveTestServer } from '../../src/temporal/test-server.js';
 import { createMedicWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { MEDIC_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { quietLogger } from './temporal.js';
 
 // One time-skipping test server per test file (TestWorkflowEnvironment.createTimeSkipping), started
 // from the project's pinned binary (src/temporal/test-server.ts), never the SDK's download.
@@ -147,12 +148,3 @@ export class RestartableWorker {
     await this.start();
   }
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
