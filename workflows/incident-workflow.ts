@@ -213,7 +213,8 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
       case 'failed': {
         const report = await undoAll('playbook failed');
         const leftOut = [...report.skipped, ...report.failed];
-        await page(`${input.playbook} failed on ${input.target}${leftOut.length > 0 ? `; left as it is: ${leftOut.join(', ')}` : ''}`);
+        // What the undo left is paged about even if a human aborted meanwhile: nobody else will know.
+        await page(`${input.playbook} failed on ${input.target}${leftOut.length > 0 ? `; left as it is: ${leftOut.join(', ')}` : ''}`, { evenIfAborted: leftOut.length > 0 });
         return input.dryRun ? close('failed') : hold('failed');
       }
       case 'refused':

@@ -2,7 +2,7 @@ import { log } from '@temporalio/workflow';
 import type { ActivityName } from '../../activities/contract.js';
 import { changesTarget, declarationOf } from '../../activities/declarations.js';
 import type { Params } from '../definitions.js';
-import { failureFacts, runStep, type StepEnv } from './step-runner.js';
+import { failureFacts, runStep, STOPPED, type StepEnv } from './step-runner.js';
 import { verifiedSinceLastChange } from './target-facts.js';
 
 /** An undo registered by a successful step (from its activity's declaration). */
@@ -67,11 +67,17 @@ export class CompensationStack {
         continue;
       }
       env.timeline.add('compensation-started', `undoing: ${spec.name} (${reason})`, { step: spec.name });
+      // A pause that comes between two attempts of an undo stops it too: no attempt starts after it.
+      const stopIf = () => !env.dryRun && changesTarget(declaration.effect) && isPaused();
       try {
-        const out = await runStep(undoEnv, spec.name, spec.activity, { retry: 'compensation', ...(spec.params !== undefined && { params: spec.params }) });
+        const out = await runStep(undoEnv, spec.name, spec.activity, { retry: 'compensation', stopIf, ...(spec.params !== undefined && { params: spec.params }) });
         env.timeline.add('compensation-succeeded', `undone: ${spec.name}: ${out.summary}`, { step: spec.name });
       } catch (err) {
         const facts = failureFacts(err);
+        if (facts.type === STOPPED) {
+          skip(env, spec, `medic was paused between its attempts, so nothing more changes ${env.target}; it is left as it is for a human`, report);
+          continue;
+        }
         log.error('compensation failed', { step: spec.name, error: facts.message });
         env.timeline.add('compensation-failed', `could not undo ${spec.name}: ${facts.message}`, { step: spec.name });
         report.failed.push(spec.name);
