@@ -14,6 +14,7 @@ import { IncidentRun } from './runtime/incident-run.js';
 import { Journal, PLAYBOOK_CHANGED } from './runtime/journal.js';
 import type { HeldOutcome } from './runtime/lifecycle.js';
 import { createPlaybookContext } from './runtime/playbook-context.js';
+import { activityNamesOf } from './runtime/playbook-api.js';
 import { recoverySeconds } from './runtime/recovery-time.js';
 import { SignalRecord } from './runtime/signal-record.js';
 import { failureFacts, GUARD_REFUSED, type StepEnv } from './runtime/step-runner.js';
@@ -237,7 +238,7 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
       return 'stopped';
     }
     if (run.phase.name === 'opening' || run.phase.name === 'held') run.apply({ type: 'run-started' });
-    const ctx = createPlaybookContext({ input, run, params, stepEnv: { ...engineEnv, allowed: pb.activities }, compensations, gates, escalations, journal, onStepDone: recordUndo });
+    const ctx = createPlaybookContext({ input, run, params, stepEnv: { ...engineEnv, allowed: activityNamesOf(pb) }, compensations, gates, escalations, journal, onStepDone: recordUndo });
     const scope = new CancellationScope();
     run.playbookScope = scope;
     run.parked = false;

@@ -1,8 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import type { ActivityName, ActivityOutput } from '../../activities/contract.js';
-import { declarationOf } from '../../activities/declarations.js';
+import { activityNameOf, declarationOf, type ActivityRef, type StepResult } from '../../activities/declarations.js';
 import type { IncidentInput, JsonValue, Params } from '../definitions.js';
 import type { CompensationStack } from './compensations.js';
 import type { Escalations } from './escalations.js';
@@ -52,11 +51,12 @@ export function createPlaybookContext(deps: ContextDeps): PlaybookContext<Params
     dryRun: input.dryRun,
     params: deps.params,
 
-    async step<K extends ActivityName>(name: string, activity: K, options: StepOptions<K> = {}): Promise<ActivityOutput<K>> {
+    async step<K extends string>(name: string, called: K | ActivityRef, options: StepOptions<K> = {}): Promise<StepResult<K>> {
+      const activity = activityNameOf(called) as K;
       const done = journal.next<Extract<JournalEntry, { kind: 'step' }>>('step', name, (e) => e.name === name);
       if (done !== undefined) {
         if (done.failure !== undefined) throw ApplicationFailure.create({ type: done.failure.type, nonRetryable: true, message: done.failure.message });
-        return done.output as unknown as ActivityOutput<K>;
+        return done.output as unknown as StepResult<K>;
       }
       await checkpoint();
       const entry = journal.record<Extract<JournalEntry, { kind: 'step' }>>({ kind: 'step', name });
