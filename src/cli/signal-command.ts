@@ -135,7 +135,7 @@ export function registerSignalCommand(program: Command): void {
         await sendThroughIntake(env, flags.intake, fields, flags.json === true);
         return;
       }
-      const config = cliConfig(env);
+      const config = await cliConfig(env);
       let signal;
       try {
         signal = makeSignal(fields);

@@ -76,7 +76,7 @@ export interface Playbook<S extends ParamsSchema = ParamsSchema> {
    * The activities it may call. The configuration check requires, for each route's target, the
    * sections those activities declare; a call to any other activity is refused.
    */
-  activities: readonly (ShippedActivity | ActivityRef<never, StepOutput>)[];
+  activities: readonly (ShippedActivity | Pick<ActivityRef, 'name'>)[];
   /**
    * Whether a `resolved` signal stops the playbook (its undos run).
    * False where the playbook's own actions can make the alert resolve, e.g. isolating a
