@@ -6,10 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfigWithExtension } from '../../src/config/load-config.js';
 import { deliverSignal } from '../../src/incidents/open-incident.js';
-import type { IncidentResult } from '../../workflows/definitions.js';
-import { startMedic, type LongRunning } from '../helpers/processes.js';
+import { timelineQuery, type IncidentResult } from '../../workflows/definitions.js';
+import { runMedic, startMedic, type LongRunning } from '../helpers/processes.js';
 import { testSignal } from '../helpers/incidents.js';
-import { closeTestTemporal, testTemporal, uniqueName } from '../helpers/temporal.js';
+import { closeTestTemporal, eventually, testTemporal, uniqueName } from '../helpers/temporal.js';
 
 // A user's playbook and activity, kept outside medic's sources, loaded by `medic worker` from the
 // configuration's `extension` (issue 14, item 2). The fixture imports medic's public playbook API.
@@ -93,40 +93,60 @@ export const playbooks = [definePlaybook({ name: 'cache-bloat', description: 'pu
 });
 
 describe('user extension: medic worker', () => {
-  let port = 0;
   let server: Server;
+  let worker: LongRunning;
+  let env: NodeJS.ProcessEnv;
+  const scratch = (host: string) => join(dir, `scratch-${host}`);
+  const fill = (host: string) => {
+    mkdirSync(scratch(host), { recursive: true });
+    for (const f of ['a.log', 'b.log', 'core.1']) writeFileSync(join(scratch(host), f), 'x'.repeat(1024));
+  };
+  const open = async (host: string, id: string) => {
+    const { client } = await testTemporal();
+    const route = { route: 'default', playbook: 'disk-filling', target: host, dryRun: false, params: { settleFor: '0s' } };
+    const delivery = await deliverSignal(client, testSignal(id), route, { taskQueue: env['MEDIC_TASK_QUEUE'] as string });
+    return client.workflow.getHandle(delivery.incidentId);
+  };
+
   before(async () => {
     // What verify checks: a listening port stands for a healthy host.
     server = createServer((s) => s.end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as { port: number }).port;
+    const port = (server.address() as { port: number }).port;
+    const targets = Object.fromEntries(['host-1', 'host-2'].map((h) => [h, { disk: { scratch: scratch(h) }, ...shippedSections(port) }]));
+    const config = writeConfig('worker', { ...diskRoute('host-1', { settleFor: '0s' }), targets });
+    env = { TEMPORAL_ADDRESS: process.env['MEDIC_TEST_TEMPORAL_ADDRESS'] ?? '', MEDIC_TASK_QUEUE: uniqueName('user-extension-worker'), MEDIC_CONFIG: config, MEDIC_WORKER_METRICS: 'off' };
+    worker = startMedic(['worker'], env);
+    await worker.waitFor(/extension loaded/);
   });
-  after(() => server.close());
+  after(async () => {
+    await worker?.stop();
+    server?.close();
+  });
 
-  it('runs the extension playbook and its own activity beside the shipped ones, from the configuration alone', async (t) => {
-    const name = uniqueName(t.name);
-    const scratch = join(dir, 'scratch');
-    mkdirSync(scratch, { recursive: true });
-    for (const f of ['a.log', 'b.log', 'core.1']) writeFileSync(join(scratch, f), 'x'.repeat(1024));
-    const config = writeConfig('worker', {
-      ...diskRoute('host-1', { settleFor: '0s' }),
-      targets: { 'host-1': { disk: { scratch }, ...shippedSections(port) } },
-    });
-    const worker: LongRunning = startMedic(['worker'], { TEMPORAL_ADDRESS: process.env['MEDIC_TEST_TEMPORAL_ADDRESS'] ?? '', MEDIC_TASK_QUEUE: name, MEDIC_CONFIG: config, MEDIC_WORKER_METRICS: 'off' });
-    try {
-      await worker.waitFor(/extension loaded/);
-      const { client } = await testTemporal();
-      const route = { route: 'default', playbook: 'disk-filling', target: 'host-1', dryRun: false, params: { settleFor: '0s' } };
-      const delivery = await deliverSignal(client, testSignal(name), route, { taskQueue: name });
-      const result = (await client.workflow.getHandle(delivery.incidentId).result()) as IncidentResult;
-      const lines = result.timeline.map((e) => `${e.kind}: ${e.message}`);
-      assert.equal(result.outcome, 'recovered', lines.join('\n'));
-      assert.deepEqual(readdirSync(scratch), [], 'the activity ran for real on the configured folder');
-      assert.ok(lines.includes('step-succeeded: free disk on host-1: removed 3 file(s) from ' + scratch), lines.join('\n'));
-      assert.ok(lines.includes('note: removed 3 file(s)'), 'the playbook read the typed output of its own activity');
-      assert.match(worker.output, /"playbooks":\["disk-filling"\]/);
-    } finally {
-      await worker.stop();
-    }
+  it('runs the extension playbook and its own activity beside the shipped ones, from the configuration alone', async () => {
+    fill('host-1');
+    const handle = await open('host-1', uniqueName('disk-1'));
+    const result = (await handle.result()) as IncidentResult;
+    const lines = result.timeline.map((e) => `${e.kind}: ${e.message}`);
+    assert.equal(result.outcome, 'recovered', lines.join('\n'));
+    assert.deepEqual(readdirSync(scratch('host-1')), [], 'the activity ran for real on the configured folder');
+    assert.ok(lines.includes(`step-succeeded: free disk on host-1: removed 3 file(s) from ${scratch('host-1')}`), lines.join('\n'));
+    assert.ok(lines.includes('note: removed 3 file(s)'), 'the playbook read the typed output of its own activity');
+    assert.match(worker.output, /"playbooks":\["disk-filling"\]/);
+  });
+
+  it('the kill switch holds the extension activity that changes its target, from its declared effect alone', async () => {
+    fill('host-2');
+    const paused = await runMedic(['pause', '--by', 'ops-lead', '--reason', 'disk migration'], env);
+    assert.equal(paused.code, 0, paused.stderr);
+    const handle = await open('host-2', uniqueName('disk-2'));
+    await eventually('the hold before free-disk', async () => ((await handle.query(timelineQuery)).some((e) => e.message.startsWith('held before free-disk: medic is paused')) ? true : undefined), 30_000);
+    assert.equal(readdirSync(scratch('host-2')).length, 3, 'nothing was deleted while medic was paused');
+    const resumed = await runMedic(['resume', '--by', 'ops-lead', '--reason', 'done'], env);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const result = (await handle.result()) as IncidentResult;
+    assert.equal(result.outcome, 'recovered');
+    assert.deepEqual(readdirSync(scratch('host-2')), [], 'it ran once resumed');
   });
 });
