@@ -10,6 +10,7 @@ import type { IncidentRun } from './incident-run.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { PlaybookContext, StepOptions } from './playbook-api.js';
 import { failureFacts, runStep, type StepEnv } from './step-runner.js';
+import { APPROVAL } from './dry-run-assumptions.js';
 import { formatDuration } from '../../src/config/duration-schema.js';
 
 const words = (d: Duration): string => (typeof d === 'number' ? formatDuration(d) : String(d));
@@ -93,8 +94,9 @@ export function createPlaybookContext(deps: ContextDeps): PlaybookContext<Params
 
     async approval(question, { timeout }) {
       if (input.dryRun) {
-        timeline.add('step-dry-run', `would wait up to ${words(timeout)} for approval: ${question}`);
-        return 'approved';
+        const assumed = stepEnv.assumed?.next(APPROVAL) === 'timed-out' ? 'timed-out' : 'approved';
+        timeline.add('step-dry-run', `would wait up to ${words(timeout)} for approval: ${question} (assumed ${assumed})`);
+        return assumed;
       }
       let entry = journal.next<Extract<JournalEntry, { kind: 'approval' }>>('approval', question, (e) => e.question === question);
       if (entry?.result !== undefined) return entry.result;

@@ -3,6 +3,7 @@ import { isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { MedicActivities } from '../../activities/contract.js';
 import { declarationOf, type ActivityDeclaration, type StepResult } from '../../activities/declarations.js';
 import type { Params } from '../definitions.js';
+import type { DryRunAssumptions } from './dry-run-assumptions.js';
 import type { StepOptions } from './playbook-api.js';
 import { RETRY, backoffMs, type StepRetry } from './retry-profiles.js';
 import type { IncidentMetrics } from './incident-metrics.js';
@@ -38,6 +39,8 @@ export interface StepEnv {
   timeline: Timeline;
   metrics: IncidentMetrics;
   facts: TargetFacts;
+  /** A dry run's assumed outcomes (medic signal --assume); absent: the declared dry-run results. */
+  assumed?: DryRunAssumptions;
   /** The activities the playbook declared; undefined for engine steps (escalations, undos). */
   allowed?: readonly string[];
   guards?: StepGuards;
@@ -76,6 +79,22 @@ function playbookBug(message: string): ApplicationFailure {
 const retryOf = (retry: StepOptions<string>['retry'], fallback: keyof typeof RETRY): StepRetry =>
   typeof retry === 'string' ? RETRY[retry] : (retry ?? RETRY[fallback]);
 
+/** A dry run's step: recorded, nothing called; the result is the declared one unless an outcome is assumed. */
+function dryRunStep<O>(env: StepEnv, name: string, activity: string, declaration: ActivityDeclaration, result: O, params: Params): O {
+  const assumed = env.assumed?.next(activity);
+  env.timeline.add('step-dry-run', `would run ${name} (${activity})${assumed !== undefined ? `, assumed ${assumed}` : ''}`, {
+    step: name,
+    data: { activity, params, ...(assumed !== undefined && { assumed }) },
+  });
+  if (assumed === 'fail') {
+    throw ApplicationFailure.create({ type: STEP_FAILED, nonRetryable: true, message: `step "${name}" failed (assumed in this dry run)`, details: [{ step: name, attempts: 1, errorType: 'Assumed' }] });
+  }
+  if ((assumed === 'healthy' || assumed === 'unhealthy') && declaration.effect === 'verifies') {
+    return { ...result, healthy: assumed === 'healthy', summary: `dry run: assumed ${assumed}` };
+  }
+  return result;
+}
+
 /** One named step: checks, attempts with backoff, timeline entries; throws StepFailed after the last attempt. */
 export async function runStep<K extends string>(
   env: StepEnv,
@@ -93,10 +112,7 @@ export async function runStep<K extends string>(
   if (declaration.effect === 'puts-back' && !verifiedSinceLastChange(env.facts) && !env.dryRun) {
     throw playbookBug(`refused to ${name}: no verify has passed since the last change to ${env.target}, so it stays out of rotation`);
   }
-  if (env.dryRun) {
-    env.timeline.add('step-dry-run', `would run ${name} (${activity})`, { step: name, data: { activity, params: input.params } });
-    return options.dryRun ?? declaration.dryRun;
-  }
+  if (env.dryRun) return dryRunStep(env, name, activity, declaration, options.dryRun ?? declaration.dryRun, input.params);
 
   for (let attempt = 1; ; attempt++) {
     if (options.stopIf?.() === true) throw ApplicationFailure.create({ type: STOPPED, nonRetryable: true, message: `${name} was called off before attempt ${attempt}` });
