@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -14,6 +14,12 @@ import type { Logger } from 'pino';
 
 /** The workflow bundle's entry: the incident workflow and, through it, every playbook. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+/**
+ * How medic's workflow bundles are built, everywhere one is (worker, tests, bench): libraries the
+ * workflows share are evaluated once per worker, not once per cached workflow (workflows/shared-modules.ts).
+ */
+export const MEDIC_BUNDLER_OPTIONS = { preloadModules: [join(dirname(WORKFLOWS_PATH), `shared-modules${extname(WORKFLOWS_PATH)}`)] };
 
 /**
  * Worker settings that size the worker to its machine (slots, cache, pollers), as the SDK names
@@ -79,8 +85,8 @@ export async function createMedicWorker(options: MedicWorkerOptions): Promise<Wo
     ...(options.workflowBundle !== undefined
       ? { workflowBundle: options.workflowBundle }
       : extension !== undefined
-        ? { workflowsPath: writeWorkflowEntry(WORKFLOWS_PATH, extension.loaded.workflowsPath), bundlerOptions: { webpackConfigHook: resolveFromMedic } }
-        : { workflowsPath: WORKFLOWS_PATH }),
+        ? { workflowsPath: writeWorkflowEntry(WORKFLOWS_PATH, extension.loaded.workflowsPath), bundlerOptions: { ...MEDIC_BUNDLER_OPTIONS, webpackConfigHook: resolveFromMedic } }
+        : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: MEDIC_BUNDLER_OPTIONS }),
     ...(options.dataConverter !== undefined && { dataConverter: options.dataConverter }),
     // Let a running step finish (and its result reach the history) on SIGTERM.
     shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',

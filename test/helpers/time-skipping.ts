@@ -5,7 +5,7 @@ import type { MedicActivities } from '../../activities/contract.js';
 import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
 import { readEnv } from '../../src/config/env.js';
 import { resolveTestServer } from '../../src/temporal/test-server.js';
-import { createMedicWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { createMedicWorker, MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { MEDIC_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { quietLogger } from './temporal.js';
 
@@ -50,7 +50,7 @@ export function timeSkipping(options: { workflowsPath?: string } = {}): Promise<
     const path = resolveTestServer({ install: false, explicit: readEnv().TEMPORAL_TEST_SERVER });
     const [env, bundle] = await Promise.all([
       TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } }),
-      bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, logger: quietLogger }),
+      bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, logger: quietLogger, ...MEDIC_BUNDLER_OPTIONS }),
     ]);
     await registerMedicSearchAttributes(env);
     return {
