@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import type { ActivityName, ActivityOutput } from './contract.js';
+import type { ActivityInput, ActivityName, ActivityOutput } from './contract.js';
 import type { Params } from '../workflows/definitions.js';
 
 // What the engine knows about each activity, declared once, beside the contract. The kill switch,
@@ -11,7 +11,7 @@ import type { Params } from '../workflows/definitions.js';
 export type RetryProfileName = 'quick' | 'careful' | 'compensation' | 'once';
 
 /** The configuration sections of a target (src/config/target-schema.ts) an activity may need. */
-export type TargetSection = 'haproxy' | 'process' | 'verify' | 'release' | 'diagnose';
+export type TargetSection = 'haproxy' | 'process' | 'verify' | 'release' | 'diagnose' | 'commands';
 
 /** What an activity does to its target, as far as safety is concerned. */
 export type Effect =
@@ -37,7 +37,13 @@ export interface UndoDeclaration<K extends ActivityName> {
 }
 
 export interface ActivityDeclaration<K extends ActivityName> {
+  /** The effect of every call; for an activity with `effectOf`, the effect assumed when a call states none. */
   effect: Effect;
+  /**
+   * Where the effect depends on the call (a configured command): the effect the call states. The
+   * engine treats each call by it; the activity refuses a call whose configuration says otherwise.
+   */
+  effectOf?(input: ActivityInput<K>): Effect;
   /** Which guard counts this call: the blast radius (isolations per pool) or the restart budget. */
   guard?: 'blast-radius' | 'restart-budget';
   undo?: UndoDeclaration<K>;
@@ -103,8 +109,24 @@ export const ACTIVITIES: { readonly [K in ActivityName]: ActivityDeclaration<K> 
   },
   rollforward: { effect: 'changes', timeout: '3 minutes', heartbeat: '30 seconds', retry: 'careful', section: release, dryRun: dry },
   escalate: { effect: 'notifies', timeout: '2 minutes', retry: 'quick', dryRun: { summary: 'dry run: nobody notified' } },
+  command: {
+    // Unless the call says 'read-only', a command is a change: the safe assumption.
+    effect: 'changes',
+    effectOf: (input) => (input.effect === 'read-only' ? 'reads' : 'changes'),
+    timeout: '11 minutes', // a configured command may run 10 (src/config/command-schema.ts); it heartbeats
+    heartbeat: '30 seconds',
+    retry: 'careful', // used only when the action is configured retryable
+    section: { name: 'commands', hint: 'a commands section (an action with argv and effect)' },
+    dryRun: { summary: 'dry run: nothing was run', exitCode: 0 },
+  },
 };
 
 export function declarationOf<K extends ActivityName>(activity: K): ActivityDeclaration<K> {
   return ACTIVITIES[activity];
+}
+
+/** The declaration as it applies to one call: its effect stated by the call where the activity lets it. */
+export function declarationForCall<K extends ActivityName>(activity: K, input: ActivityInput<K>): ActivityDeclaration<K> {
+  const declaration = declarationOf(activity);
+  return declaration.effectOf === undefined ? declaration : { ...declaration, effect: declaration.effectOf(input) };
 }

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import { isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
-import type { ActivityName, ActivityOutput, MedicActivities } from '../../activities/contract.js';
-import { declarationOf, type ActivityDeclaration } from '../../activities/declarations.js';
+import type { ActivityInput, ActivityName, ActivityOutput, MedicActivities } from '../../activities/contract.js';
+import { declarationForCall, type ActivityDeclaration } from '../../activities/declarations.js';
 import type { Params } from '../definitions.js';
 import type { StepOptions } from './playbook-api.js';
 import { RETRY, backoffMs, type StepRetry } from './retry-profiles.js';
@@ -83,8 +83,10 @@ export async function runStep<K extends ActivityName>(
   activity: K,
   options: StepOptions<K> & { stopIf?: () => boolean } = {},
 ): Promise<ActivityOutput<K>> {
-  const declaration = declarationOf(activity);
   const input = { incidentId: env.incidentId, target: env.target, params: { ...env.params, ...options.params } };
+  const callInput = { ...input, ...options.with } as ActivityInput<K>;
+  // Per call: a command's effect is what the playbook states at the call (the activity checks it).
+  const declaration = declarationForCall(activity, callInput);
   const retry = retryOf(options.retry, declaration.retry);
 
   if (env.allowed !== undefined && !env.allowed.includes(activity)) {
@@ -94,7 +96,7 @@ export async function runStep<K extends ActivityName>(
     throw playbookBug(`refused to ${name}: no verify has passed since the last change to ${env.target}, so it stays out of rotation`);
   }
   if (env.dryRun) {
-    env.timeline.add('step-dry-run', `would run ${name} (${activity})`, { step: name, data: { activity, params: input.params } });
+    env.timeline.add('step-dry-run', `would run ${name} (${activity})`, { step: name, data: { activity, params: input.params, ...(options.with !== undefined && { with: options.with as Params }) } });
     return options.dryRun ?? declaration.dryRun;
   }
 
@@ -116,7 +118,7 @@ export async function runStep<K extends ActivityName>(
           retry: { maximumAttempts: 1 },
           summary: label,
         },
-        [{ ...input, ...options.with }],
+        [callInput],
       );
       const durationMs = Date.now() - startedAt;
       const healthy = (output as { healthy?: unknown }).healthy;
