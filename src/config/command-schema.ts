@@ -16,6 +16,15 @@ export const CommandEffectSchema = z.enum(['changes', 'read-only'] as const sati
 export type { CommandEffect };
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A record whose keys must match `name`. Checked here rather than by a key schema, whose error
+ * says only "Invalid key in record": this one names the key and says what it must be.
+ */
+const namedRecord = <V extends z.ZodType>(value: V, name: RegExp, message: string) =>
+  z.record(z.string(), value).superRefine((record, ctx) => {
+    for (const key of Object.keys(record)) if (!name.test(key)) ctx.addIssue({ code: 'custom', path: [key], message });
+  });
 /** Action names appear in playbooks and timelines: plain words only. */
 const ACTION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -33,7 +42,7 @@ export const CommandSchema = z
       .prefault('2 minutes')
       .refine((ms) => ms <= COMMAND_TIMEOUT_MAX_MS, 'must be at most 10 minutes: the command step allows 11. To fix: shorten it, or split the work into several actions'),
     /** Extra environment (added to the worker's): a literal, `{ env: NAME }` or `{ file: path }`. Values are never shown. */
-    env: z.record(z.string().regex(ENV_NAME, 'must be an environment variable name'), SecretRefSchema).default({}),
+    env: namedRecord(SecretRefSchema, ENV_NAME, 'must be an environment variable name, e.g. CLEANUP_TOKEN').default({}),
     /** Working folder (default: the worker's). */
     cwd: z.string().min(1).optional(),
     /**
@@ -46,10 +55,7 @@ export const CommandSchema = z
   })
   .strict();
 
-export const CommandsSchema = z.record(
-  z.string().regex(ACTION_NAME, 'must be an action name: letters, digits, "-", "_" or "." (e.g. cleanup-tmp)'),
-  CommandSchema,
-);
+export const CommandsSchema = namedRecord(CommandSchema, ACTION_NAME, 'must be an action name: letters, digits, "-", "_" or "." (e.g. cleanup-tmp)');
 
 export type CommandConfig = z.infer<typeof CommandSchema>;
 export type CommandsConfig = z.infer<typeof CommandsSchema>;
