@@ -7,6 +7,7 @@ import { deliverResolved, deliverSignal } from '../incidents/open-incident.js';
 import { routeSignal } from '../routing/route-signal.js';
 import { makeSignal } from '../signals/make-signal.js';
 import { CliError, EXIT } from './cli-error.js';
+import { driverPlan, formatDriverPlan } from './driver-plan.js';
 import { cliClient, cliConfig, cliEnv, webUiLink } from './context.js';
 
 interface SignalFlags {
@@ -21,6 +22,7 @@ interface SignalFlags {
   id?: string;
   intake?: string;
   json?: boolean;
+  dryRun?: boolean;
 }
 
 function parseLabel(value: string, previous: string[]): string[] {
@@ -124,6 +126,7 @@ export function registerSignalCommand(program: Command): void {
     .option('--id <id>', 'notification id (deduplication key); random when absent')
     .option('--intake <url>', 'send through a running intake (POST <url>/v1/signals, signed with MEDIC_INTAKE_HMAC_SECRET) instead of straight to Temporal')
     .option('--json', 'print the result as JSON')
+    .option('--dry-run', 'send nothing: route the signal and print what its playbook would act on (argv, HAProxy backend and server, URLs; secrets redacted)')
     .addHelpText(
       'after',
       '\nExamples:\n  medic signal --alertname HighErrorRate --service checkout-api --severity critical --label instance=checkout-api\n  echo \'{"alertname":"DiskFull","service":"billing"}\' | medic signal -f - --intake http://localhost:8787',
@@ -148,6 +151,12 @@ export function registerSignalCommand(program: Command): void {
       const routing = signal.status === 'firing' ? routeSignal(config, signal) : undefined;
       if (routing !== undefined && !routing.routed) throw new CliError(`signal not routed: ${routing.reason}`, EXIT.failure);
       const route = routing?.routed === true ? routing.decision : undefined;
+      if (flags.dryRun === true) {
+        if (route === undefined) throw new CliError('--dry-run shows what a firing signal would act on; a resolution only closes the open incident. To fix: drop --status resolved', EXIT.usage);
+        const plan = driverPlan(config, route);
+        console.log(flags.json === true ? JSON.stringify({ route, plan }, null, 2) : formatDriverPlan(plan).join('\n'));
+        return;
+      }
       const client = await cliClient(env);
       try {
         const delivery =
