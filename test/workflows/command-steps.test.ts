@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { WithStartWorkflowOperation } from '@temporalio/client';
@@ -65,24 +68,30 @@ describe('command steps', () => {
     });
   });
 
-  it('a command whose configured effect differs from the one the playbook states is refused at once, naming both, and runs nothing', async (t) => {
+  it('a command the playbook calls read-only but the configuration says changes is refused at once, naming both, and runs nothing, even while paused', async (t) => {
     const name = uniqueName(t.name);
     const fleet = new FakeFleet();
-    // The real command driver: the configuration says the cleanup only reads, the playbook says it changes.
+    const ranFile = join(mkdtempSync(join(tmpdir(), 'medic-command-steps-')), 'ran');
+    // The real command driver. The playbook says the cleanup only reads, so the kill switch lets the
+    // call through while paused; the configuration says it changes, so the activity must refuse it.
     const config = testConfig({
       targets: {
         'web-1': {
           commands: {
             'disk-report': { argv: [process.execPath, '-e', 'console.log("/var/tmp 97% used")'], effect: 'read-only' },
-            cleanup: { argv: [process.execPath, '-e', 'throw new Error("must never run")'], effect: 'read-only' },
+            cleanup: { argv: [process.execPath, '-e', 'require("node:fs").writeFileSync(process.argv[1], "ran")', ranFile], effect: 'changes' },
           },
         },
       },
     });
     const activities = { ...fleet.activities, command: driverActivities(config).command };
     await withCommandWorker(name, activities, async () => {
-      const handle = await openIncident(name, testSignal(name, { alertname: 'DiskFilling' }), testRoute({ playbook: 'test-disk-cleanup', target: 'web-1', params: failFast }));
+      await setPaused(name, true);
+      const route = testRoute({ playbook: 'test-disk-cleanup', target: 'web-1', params: { cleanupEffect: 'read-only', ...failFast } });
+      const handle = await openIncident(name, testSignal(name, { alertname: 'DiskFilling' }), route);
       const result = await handle.result();
+      await setPaused(name, false);
+      assert.ok(!existsSync(ranFile), 'the cleanup never ran');
       assert.equal(result.outcome, 'failed');
       const report = result.timeline.find((e) => e.kind === 'step-succeeded' && e.step === 'report disk use on web-1');
       assert.equal(report?.data?.['stdout'], '/var/tmp 97% used', 'the output of a command is in the timeline');
@@ -92,10 +101,11 @@ describe('command steps', () => {
       assert.equal(failed[0]?.data?.['errorType'], 'Misconfiguration');
       assert.match(
         failed[0]?.message ?? '',
-        /refused to run "cleanup" on web-1: the playbook states its effect is "changes", targets\.web-1\.commands\.cleanup\.effect says "read-only"/,
+        /refused to run "cleanup" on web-1: the playbook states its effect is "read-only", targets\.web-1\.commands\.cleanup\.effect says "changes"/,
       );
       assert.ok(!fleet.order.includes('verify'));
     });
+    rmSync(dirname(ranFile), { recursive: true, force: true });
   });
 
   it('a command that changes the target after the last verify keeps it out of rotation; a read-only one does not', async (t) => {
