@@ -12,6 +12,9 @@ export interface FleetCall {
   params: StepInput['params'];
   /** For escalate: trigger, acknowledge or resolve. */
   event?: string;
+  /** For command: the action and the effect the playbook stated. */
+  action?: string;
+  effect?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
 }
 
@@ -45,8 +48,17 @@ export class FakeFleet {
 
   private async perform(activity: ActivityName, input: StepInput): Promise<Behaviour> {
     const behaviour = this.next(activity);
-    const event = (input as { event?: string }).event;
-    const call: FleetCall = { activity, target: input.target, attempt: Context.current().info.attempt, params: input.params, outcome: 'ok', ...(event !== undefined && { event }) };
+    const { event, action, effect } = input as { event?: string; action?: string; effect?: string };
+    const call: FleetCall = {
+      activity,
+      target: input.target,
+      attempt: Context.current().info.attempt,
+      params: input.params,
+      outcome: 'ok',
+      ...(event !== undefined && { event }),
+      ...(action !== undefined && { action }),
+      ...(effect !== undefined && { effect }),
+    };
     this.calls.push(call);
     if (behaviour === 'fail') {
       call.outcome = 'failed';
@@ -110,6 +122,10 @@ export class FakeFleet {
     escalate: async (input) => {
       await this.perform('escalate', input);
       return { summary: `${input.event} sent to test channel` };
+    },
+    command: async (input) => {
+      await this.perform('command', input);
+      return { summary: `${input.action} on ${input.target}: exit 0`, exitCode: 0, data: { action: input.action, exitCode: 0 } };
     },
   };
 }
