@@ -119,6 +119,9 @@ describe('medic replay', () => {
     const incidents = good.results.filter((x) => x.workflowType === 'incidentWorkflow').map((x) => x.workflowId);
     assert.deepEqual(incidents.sort(), [recovered, running].sort(), `the two newest, not ${oldest}`);
     assert.ok(good.results.every((x) => x.ok));
+    const guards = good.results.filter((x) => x.workflowType === 'guardWorkflow');
+    assert.equal(guards.length, 1, 'the running guard workflow of the queue is replayed too: a change to it reaches every incident');
+    assert.equal(guards[0]?.playbook, '');
 
     const broken = await runMedic(['replay', '--since', '1h', '--task-queue', queue, '--workflows', brokenWorkflows, '--json'], env, 120_000);
     assert.equal(broken.code, 1, broken.stdout + broken.stderr);
