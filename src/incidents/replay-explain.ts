@@ -1,4 +1,5 @@
 import { defaultPayloadConverter } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { RecordedHistory } from './replay-sources.js';
 
@@ -42,7 +43,7 @@ function describeEvent(e: HistoryEvent): string {
   }
   if (e.timerStartedEventAttributes) return `a timer${decodeSummary(e) !== undefined ? ` "${decodeSummary(e)}"` : ''}`;
   if (e.markerRecordedEventAttributes) return `a ${e.markerRecordedEventAttributes.markerName ?? ''} marker (a local activity such as a guard or kill-switch check, or a patch)`;
-  const type = String(e.eventType ?? 'an event')
+  const type = String(EVENT[Number(e.eventType ?? 0)] ?? 'an event')
     .replace(/^EVENT_TYPE_/, '')
     .toLowerCase()
     .replace(/_/g, ' ');
@@ -88,6 +89,24 @@ function explainNondeterminism(message: string, h: RecordedHistory): string {
   return 'the new code takes a different path than the recorded run did: a step, wait or check was added, removed or reordered, or a condition now reads something else';
 }
 
+const EVENT = proto.temporal.api.enums.v1.EventType;
+const CLOSING = new Set<number>([
+  EVENT.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  EVENT.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  EVENT.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+  EVENT.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  EVENT.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  EVENT.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+]);
+
+/** What a history that does not replay means for production: a stuck incident, or one like it. */
+function consequence(h: RecordedHistory): string {
+  const closed = CLOSING.has(Number(h.history.events?.at(-1)?.eventType ?? 0));
+  if (h.workflowType === 'guardWorkflow') return 'A guard workflow like this one would be stuck on a worker with this code, and every incident waiting on its answers with it.';
+  if (closed) return 'This run is closed, but an incident open at this point when the change is deployed would be stuck on a worker with this code (its every workflow task fails) until the code is fixed.';
+  return 'This incident is still open: on a worker with this code it would be stuck (its every workflow task fails) until the code is fixed.';
+}
+
 /**
  * Explain why one run did not replay, with what to do. The advice is the one that keeps running
  * incidents safe: a worker with code that does not replay them would leave them stuck mid-recovery.
@@ -99,7 +118,7 @@ export function explainReplayFailure(error: Error, h: RecordedHistory): ReplayFa
   if (error instanceof DeterminismViolationError) {
     return {
       kind: 'nondeterminism',
-      explanation: `${explainNondeterminism(temporalMessage, h)}. A running incident like this one would be stuck on a worker with this code (its every workflow task fails) until the code is fixed.`,
+      explanation: `${explainNondeterminism(temporalMessage, h)}. ${consequence(h)}`,
       recordedSteps: recordedSteps(h),
       toFix: `in ${where}, guard the change with patched('<change-name>') from @temporalio/workflow so incidents that started before it keep the old path (if (patched('...')) { new code } else { old code }), or keep the old code path until ${stillRunning}; then run medic replay again`,
       temporalMessage,

@@ -59,7 +59,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * A history file in any of the shapes people have: `{ events: [...] }` as `temporal workflow show
  * --output json` and the SDK's `historyToJSON` write it, or medic's fixture `{ workflowId, history }`.
  * The workflow id matters (medic's workflows put it into what they send), so it comes from the
- * fixture or from the start event, which servers since 1.24 record.
+ * fixture or from the start event, where recent servers record it.
  */
 export function readHistoryFile(file: string): RecordedHistory {
   let json: unknown;
