@@ -32,7 +32,8 @@ Examples:
   $ medic replay test/fixtures/histories --json > replay.json
 
 Exit codes: 0 every history replays; 1 at least one does not (the output names each incident and
-what to do); 2 bad flags, an unreadable history file, or workflow code that does not bundle;
+what to do); 2 bad flags, an unreadable history file, workflow code that does not bundle, or
+encrypted histories and no key;
 3 Temporal unreachable; 4 nothing to replay (no files, no incidents matched).`;
 
 /** What can go wrong before any replay, as exit codes that scripts can tell apart. */

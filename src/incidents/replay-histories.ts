@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { isMissingKeyError } from '../temporal/encryption-codec.js';
 import { explainReplayFailure, type ReplayFailure } from './replay-explain.js';
 import { ReplayInputError, type RecordedHistory } from './replay-sources.js';
 
@@ -73,6 +74,10 @@ export async function* replayHistories(
   for await (const result of Worker.runReplayHistories(options, feed())) {
     const h = current;
     if (h === undefined) continue; // the SDK answers only histories it was given
+    // Not a verdict on the code: without the workers' key no history of this namespace can replay.
+    if (isMissingKeyError(result.error)) {
+      throw new ReplayInputError(`${h.workflowId} (run ${h.runId}) is encrypted and medic has no key to read it, so it cannot be replayed. To fix: set MEDIC_ENCRYPTION_KEY or MEDIC_ENCRYPTION_KEY_FILE as for the worker`);
+    }
     const { history, ...named } = h;
     yield {
       ...named,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { resolveTemporalCli } from '../../src/temporal/temporal-cli.js';
 import { ackUpdate, stateQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
-import { PROJECT_ROOT, runMedic, type RunResult } from '../helpers/processes.js';
+import { PROJECT_ROOT, runMedic, startMedic, type LongRunning, type RunResult } from '../helpers/processes.js';
 import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
 
 // `medic replay` driven as a user drives it: a real process, histories recorded in this test by
@@ -30,6 +31,7 @@ let oldest = '';
 let recovered = '';
 let running = '';
 let brokenWorkflows = '';
+let encryptedWorker: LongRunning | undefined;
 
 const report = (r: RunResult): ReplayReport => {
   try {
@@ -83,6 +85,7 @@ before(async () => {
 });
 
 after(async () => {
+  await encryptedWorker?.stop(10_000).catch(() => undefined);
   const { client } = await testTemporal();
   await client.workflow
     .getHandle(running)
@@ -142,5 +145,33 @@ describe('medic replay', () => {
     const down = await runMedic(['replay', '--last', '5'], { ...env, TEMPORAL_ADDRESS: '127.0.0.1:1' });
     assert.equal(down.code, 3, down.stderr);
     assert.match(down.stderr, /cannot reach Temporal at 127\.0\.0\.1:1.*To fix:/);
+  });
+
+  it('replays encrypted incidents with the key the workers have, and without it says the key is missing', async () => {
+    const encQueue = `${queue}-enc`;
+    const config = join(work, 'medic.yaml');
+    // No targets: diagnose fails (UnknownTarget), so an encrypted failure is in the history too.
+    writeFileSync(config, 'defaultRoute:\n  playbook: diagnose-and-escalate\n  targetFromLabel: service\n  params: { ackTimeout: 1 hour }\n');
+    const keyed = { ...env, MEDIC_TASK_QUEUE: encQueue, MEDIC_CONFIG: config, MEDIC_WORKER_METRICS: 'off', MEDIC_ENCRYPTION_KEY: randomBytes(32).toString('base64'), MEDIC_ENCRYPTION_KEY_FILE: '' };
+    encryptedWorker = startMedic(['worker'], keyed);
+    await encryptedWorker.waitFor(/worker ready/, 90_000);
+    const signal = await runMedic(['signal', '--alertname', 'DiskFilling', '--service', `vault-${queue.slice(-8)}`, '--severity', 'warning', '--json'], keyed);
+    assert.equal(signal.code, 0, signal.stderr);
+    const { incidentId } = JSON.parse(signal.stdout) as { incidentId: string };
+    const { client } = await testTemporal();
+    await eventually('the escalation of the encrypted incident', async () => {
+      const events = (await client.workflow.getHandle(incidentId).fetchHistory()).events ?? [];
+      return events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'escalate') ? true : undefined;
+    }, 60_000);
+
+    const withKey = await runMedic(['replay', '--last', '1', '--no-guards', '--json'], keyed, 120_000);
+    assert.equal(withKey.code, 0, withKey.stdout + withKey.stderr);
+    assert.deepEqual(report(withKey).results.map((x) => [x.workflowId, x.ok, x.playbook]), [[incidentId, true, 'diagnose-and-escalate']]);
+
+    const withoutKey = await runMedic(['replay', '--last', '1', '--no-guards'], { ...keyed, MEDIC_ENCRYPTION_KEY: '' }, 120_000);
+    assert.equal(withoutKey.code, 2, 'a missing key is a usage error, not a verdict on the code');
+    assert.match(withoutKey.stderr, new RegExp(`${incidentId} \\(run [0-9a-f-]+\\) is encrypted and medic has no key to read it, so it cannot be replayed\\. To fix: set MEDIC_ENCRYPTION_KEY`));
+    assert.doesNotMatch(withoutKey.stdout, /FAIL/);
+    await client.workflow.getHandle(incidentId).terminate('test over');
   });
 });
