@@ -136,8 +136,6 @@ async function runReplay(source: string | undefined, flags: ReplayFlags): Promis
       console.log(`${verdict} (${replayMs} ms${each})`);
     }
     if (failed.length > 0) process.exitCode = EXIT.failure;
-  } catch (err) {
-    throw asCliError(err);
   } finally {
     await client?.connection.close();
   }

@@ -43,6 +43,9 @@ function describeEvent(e: HistoryEvent): string {
   }
   if (e.timerStartedEventAttributes) return `a timer${decodeSummary(e) !== undefined ? ` "${decodeSummary(e)}"` : ''}`;
   if (e.markerRecordedEventAttributes) return `a ${e.markerRecordedEventAttributes.markerName ?? ''} marker (a local activity such as a guard or kill-switch check, or a patch)`;
+  if (e.upsertWorkflowSearchAttributesEventAttributes) return 'an update of its search attributes (its status as the Web UI shows it)';
+  if (e.workflowPropertiesModifiedEventAttributes) return 'an update of its memo';
+  if (e.signalExternalWorkflowExecutionInitiatedEventAttributes) return 'a signal to another workflow (such as a guard request)';
   const type = String(EVENT[Number(e.eventType ?? 0)] ?? 'an event')
     .replace(/^EVENT_TYPE_/, '')
     .toLowerCase()
@@ -80,6 +83,11 @@ function explainNondeterminism(message: string, h: RecordedHistory): string {
   const missing = /Missing associated machine for (\w+)\((\d+)\)/.exec(message);
   if (missing) {
     return `the new code starts ${MACHINE_WORDS[missing[1] ?? ''] ?? `a ${missing[1]}`} that the recorded run never started at that point: a step, wait or check was inserted or moved earlier`;
+  }
+  const unhandled = /(\w+) machine does not handle this event: HistoryEvent\(id: (\d+)/.exec(message);
+  const unhandledEvent = unhandled ? eventById(h, Number(unhandled[2])) : undefined;
+  if (unhandled && unhandledEvent !== undefined) {
+    return `the new code starts ${MACHINE_WORDS[unhandled[1] ?? ''] ?? `a ${unhandled[1]}`} where the recorded run did ${describeEvent(unhandledEvent)} (event ${String(unhandledEvent.eventId)}): a step was inserted or moved earlier`;
   }
   const eventId = /id: (\d+)/.exec(message);
   const event = eventId ? eventById(h, Number(eventId[1])) : undefined;
