@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -5,15 +7,17 @@ import { FilterError, parseSince } from '../incidents/list-incidents.js';
 import { bundleForReplay, replayHistories, resolveWorkflowsPath, type ReplayOutcome } from '../incidents/replay-histories.js';
 import { fetchHistories, readHistoryFolder, ReplayInputError, selectRuns, sourceLabel, type RecordedHistory } from '../incidents/replay-sources.js';
 import { isMissingKeyError, MISSING_KEY_MESSAGE } from '../temporal/encryption-codec.js';
-import { WORKFLOWS_PATH } from '../worker/create-worker.js';
+import { WORKFLOWS_PATH, workflowSource } from '../worker/create-worker.js';
 import { CliError, EXIT } from './cli-error.js';
-import { cliClient, cliDataConverter, cliEnv } from './context.js';
+import { cliClient, cliConfig, cliDataConverter, cliEnv } from './context.js';
+import type { MedicEnv } from '../config/env.js';
 import { terminalSafe, terminalSafeJson } from './terminal-safe.js';
 
 interface ReplayFlags {
   last?: string;
   since?: string;
   workflows?: string;
+  extension?: string;
   taskQueue?: string;
   guards: boolean;
   json?: boolean;
@@ -28,6 +32,10 @@ Examples:
   $ medic replay --since 2026-11-30T08:00:00Z --workflows ../medic-next/workflows/index.ts
   # histories saved with: temporal workflow show --workflow-id ID --output json > histories/ID.json
   $ medic replay histories/
+  # your own playbooks (docs/extensions.md): by default, the configuration's extension is bundled
+  # beside medic's workflows, as medic worker does; or name the module to check
+  $ MEDIC_CONFIG=medic.yaml medic replay --last 50
+  $ medic replay --last 50 --extension ./src/workflows.ts
   # in CI: one JSON report, the exit code decides
   $ medic replay test/fixtures/histories --json > replay.json
 
@@ -89,6 +97,21 @@ function printOutcome(o: ReplayOutcome): void {
   console.log(`        To fix: ${terminalSafe(f.toFix)}`);
 }
 
+/**
+ * The code to check: what `medic worker` would bundle with this configuration (medic's workflows,
+ * and the extension's playbooks beside them); --workflows and --extension each replace one part.
+ */
+async function codeToCheck(env: MedicEnv, flags: ReplayFlags): Promise<{ workflows: string; extension?: string }> {
+  const workflows = resolveWorkflowsPath(flags.workflows ?? WORKFLOWS_PATH);
+  if (flags.extension === undefined) {
+    const configured = (await cliConfig(env)).extension?.workflows;
+    return configured === undefined ? { workflows } : { workflows, extension: configured };
+  }
+  const extension = resolve(flags.extension);
+  if (!existsSync(extension)) throw new CliError(`--extension ${flags.extension} does not exist. To fix: name your extension's workflows module (the file the configuration's extension.workflows names)`, EXIT.usage);
+  return { workflows, extension };
+}
+
 async function runReplay(source: string | undefined, flags: ReplayFlags): Promise<void> {
   const last = parseLast(flags.last);
   const since = parseSinceFlag(flags.since);
@@ -98,7 +121,7 @@ async function runReplay(source: string | undefined, flags: ReplayFlags): Promis
   }
   const env = cliEnv();
   const dataConverter = cliDataConverter(env);
-  const workflowsPath = resolveWorkflowsPath(flags.workflows ?? WORKFLOWS_PATH);
+  const code = await codeToCheck(env, flags);
   // Read and check every file before the (slower) bundle: a bad file is the first thing to fix.
   const fromFiles = source === undefined ? undefined : readHistoryFolder(source);
   const client: Client | undefined = fromCluster ? await cliClient(env) : undefined;
@@ -117,9 +140,10 @@ async function runReplay(source: string | undefined, flags: ReplayFlags): Promis
     }
     quietSdkRuntime();
     const bundleStart = performance.now();
-    const bundle = await bundleForReplay(workflowsPath, dataConverter);
+    const bundle = await bundleForReplay(workflowSource(code.workflows, code.extension), dataConverter);
     const bundleMs = Math.round(performance.now() - bundleStart);
-    if (flags.json !== true) console.log(`replaying ${countOf(count)} on ${workflowsPath} (bundled in ${bundleMs} ms)`);
+    const described = `${code.workflows}${code.extension !== undefined ? ` with the extension ${code.extension}` : ''}`;
+    if (flags.json !== true) console.log(`replaying ${countOf(count)} on ${described} (bundled in ${bundleMs} ms)`);
     const replayStart = performance.now();
     const outcomes: ReplayOutcome[] = [];
     for await (const o of replayHistories(bundle, histories, dataConverter)) {
@@ -129,7 +153,7 @@ async function runReplay(source: string | undefined, flags: ReplayFlags): Promis
     const replayMs = Math.round(performance.now() - replayStart);
     const failed = outcomes.filter((o) => !o.ok);
     if (flags.json === true) {
-      console.log(terminalSafeJson({ ok: failed.length === 0, workflows: workflowsPath, histories: outcomes.length, failed: failed.length, bundleMs, replayMs, results: outcomes }));
+      console.log(terminalSafeJson({ ok: failed.length === 0, ...code, histories: outcomes.length, failed: failed.length, bundleMs, replayMs, results: outcomes }));
     } else {
       const each = outcomes.length > 0 ? `, ${Math.round(replayMs / outcomes.length)} ms each` : '';
       const verdict = failed.length === 0 ? `${countOf(outcomes.length)} ${outcomes.length === 1 ? 'replays' : 'replay'} on this code` : `${failed.length} of ${countOf(outcomes.length)} ${failed.length === 1 ? 'does' : 'do'} not replay on this code: do not deploy this change as it is`;
@@ -148,6 +172,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--last <n>', 'the N most recently started incident runs on the task queue, running or closed')
     .option('--since <when>', 'incident runs started since: 30m, 2h, 7d or an ISO time')
     .option('--workflows <path>', "the workflow bundle's entry to check (default: this medic's workflows/index.ts); a file, or a checkout")
+    .option('--extension <module>', "an extension's workflows module to check beside medic's workflows (default: the configuration's extension.workflows)")
     .option('--task-queue <name>', 'with --last / --since: the task queue incidents ran on (default: MEDIC_TASK_QUEUE, "medic")')
     .option('--no-guards', 'with --last / --since: leave out the running guard workflow of the task queue')
     .option('--json', 'print one JSON report (for CI); the exit code is the verdict')

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DataConverter } from '@temporalio/common';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type BundleOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { isMissingKeyError } from '../temporal/encryption-codec.js';
 import { explainReplayFailure, type ReplayFailure } from './replay-explain.js';
 import { ReplayInputError, type RecordedHistory } from './replay-sources.js';
@@ -39,11 +39,13 @@ export function resolveWorkflowsPath(path: string): string {
  * Bundle the workflow code the way the worker does, with the same converters: replay must run
  * exactly what a worker would. A bundle that does not build is an input problem, said as such.
  */
-export async function bundleForReplay(workflowsPath: string, dataConverter?: DataConverter): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleForReplay(source: { workflowsPath: string; webpackConfigHook?: BundleOptions['webpackConfigHook'] }, dataConverter?: DataConverter): Promise<WorkflowBundleWithSourceMap> {
+  const { workflowsPath } = source;
   try {
     return await bundleWorkflowCode({
       workflowsPath,
       logger: quiet,
+      ...(source.webpackConfigHook !== undefined && { webpackConfigHook: source.webpackConfigHook }),
       ...(dataConverter?.failureConverterPath !== undefined && { failureConverterPath: dataConverter.failureConverterPath }),
       ...(dataConverter?.payloadConverterPath !== undefined && { payloadConverterPath: dataConverter.payloadConverterPath }),
     });
