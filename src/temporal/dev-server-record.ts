@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 // `medic dev` notes where its Web UI listens, one small file per server address, so that other
 // commands on this machine (`medic signal` prints a Web UI link) point at the UI it really serves,
 // whatever --ui-port was.
 
-const STATE_DIR = fileURLToPath(new URL('../../.medic/dev-servers/', import.meta.url));
+const STATE_DIR = join(PACKAGE_ROOT, '.medic', 'dev-servers');
 
 export interface DevServerRecord {
   /** host:port of the dev server's frontend. */

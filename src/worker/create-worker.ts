@@ -5,8 +5,16 @@ import type { MedicActivities } from '../../activities/contract.js';
 import { createGuardActivities, type GuardConfigView } from '../../activities/guards/guard-activities.js';
 import { GuardsSchema } from '../config/guards-schema.js';
 
-/** The workflow bundle's entry: the incident workflow and, through it, every playbook. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+// This module runs as TypeScript from a checkout (under tsx) and as JavaScript from the package
+// (dist/src/worker/create-worker.js). The workflow entry sits at the same relative place in both
+// layouts and was compiled alongside this file, so its extension is this file's own.
+const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+
+/**
+ * The workflow bundle's entry: the incident workflow and, through it, every playbook.
+ * `workflows/index.ts` in a checkout, `dist/workflows/index.js` in the installed package.
+ */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../../workflows/index.${OWN_EXTENSION}`, import.meta.url));
 
 /**
  * Worker settings that size the worker to its machine (slots, cache, pollers), as the SDK names
