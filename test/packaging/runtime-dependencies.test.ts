@@ -51,6 +51,15 @@ describe('run-time dependencies', () => {
     assert.deepEqual(undeclared, [], 'To fix: add them to dependencies, or keep the code that needs them out of the run-time folders');
   });
 
+  it('tsx and the SDK test library are development tools: out of dependencies, and nothing medic runs imports them', () => {
+    // The installed package runs compiled JavaScript (bin/medic.mjs loads dist/) and starts the
+    // dev server itself; test/packaging/packed-tarball.test.ts runs it without either installed.
+    for (const devOnly of ['tsx', '@temporalio/testing']) {
+      assert.equal(pkg.dependencies[devOnly], undefined, `${devOnly} is in dependencies. To fix: keep it in devDependencies`);
+      assert.deepEqual(used.get(devOnly) ?? [], [], `${devOnly} is imported by what medic runs. To fix: keep that import in scripts/ or test/`);
+    }
+  });
+
   it('every package in dependencies is imported by what medic runs', () => {
     const unused = Object.keys(pkg.dependencies).filter((name) => !used.has(name));
     assert.deepEqual(unused, [], 'To fix: move them to devDependencies, or remove them');
