@@ -16,5 +16,5 @@ function findPackageRoot(from: string): string {
   }
 }
 
-/** Where medic's own files (medic.example.yaml, .tools/, .medic/) live. */
+/** Where medic's own files live (medic.example.yaml, the provisioned tools in .tools/); state does not. */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));

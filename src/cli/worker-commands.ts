@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createActivities } from '../../activities/create-activities.js';
 import { createLogger } from '../logging/logger.js';
@@ -17,7 +17,6 @@ import { playbookNames } from '../../playbooks/index.js';
 import { takeOverOrphans } from '../incidents/take-over.js';
 import type { MedicEnv } from '../config/env.js';
 import type { Logger } from 'pino';
-import { PACKAGE_ROOT } from '../package-root.js';
 
 const metricsOption = (env: MedicEnv) => (env.MEDIC_WORKER_METRICS === 'off' ? {} : { metricsAddress: env.MEDIC_WORKER_METRICS });
 
@@ -116,7 +115,7 @@ export function registerWorkerCommands(program: Command): void {
     .description('run everything on this machine: a Temporal dev server (SQLite under .medic/, Web UI) and the worker')
     .option('--port <port>', 'Temporal gRPC port', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port', '8233')
-    .option('--db <file>', 'SQLite file that keeps incidents across restarts', join(PACKAGE_ROOT, '.medic', 'dev.sqlite'))
+    .option('--db <file>', 'SQLite file that keeps incidents across restarts', resolve('.medic', 'dev.sqlite'))
     .option('--codec-port <port>', 'with payload encryption on: port of the codec endpoint the Web UI decrypts with', String(DEFAULT_CODEC_PORT))
     .action(async (flags: { port: string; uiPort: string; db: string; codecPort: string }) => {
       const env = cliEnv();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LongRunning } from '../helpers/processes.js';
+import { freePort, LongRunning } from '../helpers/processes.js';
 import { eventually } from '../helpers/temporal.js';
 
 // medic as a user gets it: `npm pack` (its prepack builds dist/), the tarball installed into an
@@ -126,6 +126,26 @@ describe('the packed tarball', () => {
     } finally {
       await worker.stop();
     }
+
+    // `medic dev` from the package: the CLI's dev server started without the SDK's test library,
+    // its incidents kept in .medic/ of the user's folder, never inside node_modules (a reinstall replaces it).
+    const cli = process.env['MEDIC_TEMPORAL_CLI_PATH'];
+    assert.ok(cli, 'the test runner provides the Temporal CLI path');
+    const [devPort, uiPort] = [await freePort(), await freePort()];
+    const dev = new LongRunning(
+      spawn(process.execPath, [join(app, 'node_modules', '.bin', 'medic'), 'dev', '--port', String(devPort), '--ui-port', String(uiPort)], {
+        cwd: app,
+        env: { ...env, TEMPORAL_CLI: cli, TEMPORAL_ADDRESS: `127.0.0.1:${devPort}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
+    try {
+      await dev.waitFor(/worker ready/, 120_000);
+    } finally {
+      await dev.stop();
+    }
+    assert.ok(existsSync(join(app, '.medic', 'dev.sqlite')), `medic dev kept its incidents in the folder it ran in:\n${dev.output}`);
+    assert.ok(!existsSync(join(medicDir, '.medic')), 'and wrote no state inside the installed package');
 
     // The exports, from an ESM script of the user's own.
     writeFileSync(
