@@ -166,6 +166,27 @@ describe('the packed tarball', () => {
     );
     assert.ok(Number(used['targets']) > 0, 'loadConfig() read the example configuration shipped in the package');
 
+    // medic/playbook in a workflow bundle of the user's own: Temporal's bundler refuses Node built-ins
+    // in workflow code, so this proves the entry is fit for the sandbox, as installed.
+    writeFileSync(
+      join(app, 'my-workflows.mjs'),
+      [
+        "import { definePlaybook } from 'medic/playbook';",
+        "export const mine = definePlaybook({ name: 'mine', description: 'd', params: { parse: () => ({}) }, activities: ['diagnose'], stopsOnResolve: true, run: async () => 'recovered' });",
+        'export async function myWorkflow() { return mine.name; }',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(app, 'bundles.mjs'),
+      [
+        "import { bundleWorkflowCode } from '@temporalio/worker';",
+        'const quiet = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };',
+        "const { code } = await bundleWorkflowCode({ workflowsPath: new URL('./my-workflows.mjs', import.meta.url).pathname, logger: quiet });",
+        "console.log(code.includes('definePlaybook') ? 'bundled definePlaybook' : 'definePlaybook missing from the bundle');",
+      ].join('\n'),
+    );
+    assert.equal(ok(await run(process.execPath, ['bundles.mjs'], app), 'bundling a workflow that imports medic/playbook').stdout.trim(), 'bundled definePlaybook');
+
     // The type declarations, as a TypeScript user's compiler resolves them through `exports`.
     writeFileSync(
       join(app, 'typed.ts'),
