@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startDevServer } from '../src/temporal/dev-server.js';
+import { startDevServer, type DevServer } from '../src/temporal/dev-server.js';
 import { MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../src/worker/create-worker.js';
 import { ActivityLog, type TimingsMessage } from './activity-timings.js';
 import { BenchChild } from './bench-child.js';
@@ -55,7 +54,7 @@ export class BenchStack {
 
   private constructor(
     readonly options: StackOptions,
-    readonly server: TestWorkflowEnvironment,
+    readonly server: DevServer,
     readonly client: Client,
   ) {}
 

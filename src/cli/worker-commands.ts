@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createActivities } from '../../activities/create-activities.js';
 import { createLogger } from '../logging/logger.js';
@@ -19,8 +18,6 @@ import { takeOverOrphans } from '../incidents/take-over.js';
 import { loadExtension } from '../extension/load-extension.js';
 import type { MedicEnv } from '../config/env.js';
 import type { Logger } from 'pino';
-
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const metricsOption = (env: MedicEnv) => (env.MEDIC_WORKER_METRICS === 'off' ? {} : { metricsAddress: env.MEDIC_WORKER_METRICS });
 
@@ -122,7 +119,7 @@ export function registerWorkerCommands(program: Command): void {
     .description('run everything on this machine: a Temporal dev server (SQLite under .medic/, Web UI) and the worker')
     .option('--port <port>', 'Temporal gRPC port', '7233')
     .option('--ui-port <port>', 'Temporal Web UI port', '8233')
-    .option('--db <file>', 'SQLite file that keeps incidents across restarts', join(PROJECT_ROOT, '.medic', 'dev.sqlite'))
+    .option('--db <file>', 'SQLite file that keeps incidents across restarts', resolve('.medic', 'dev.sqlite'))
     .option('--codec-port <port>', 'with payload encryption on: port of the codec endpoint the Web UI decrypts with', String(DEFAULT_CODEC_PORT))
     .action(async (flags: { port: string; uiPort: string; db: string; codecPort: string }) => {
       const env = cliEnv();

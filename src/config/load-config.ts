@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ExtensionError, loadExtension, resolveExtensionPaths, type ExtensionPaths } from '../extension/load-extension.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { ConfigSchema, ExtensionSchema, type MedicConfig } from './config-schema.js';
 
 /** The documented example configuration: what `medic dev` uses when MEDIC_CONFIG is not set. */
-export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../medic.example.yaml', import.meta.url));
+export const EXAMPLE_CONFIG_PATH = join(PACKAGE_ROOT, 'medic.example.yaml');
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 
 // `medic dev` notes where its Web UI listens, one small file per server address, so that other
 // commands on this machine (`medic signal` prints a Web UI link) point at the UI it really serves,
-// whatever --ui-port was.
+// whatever --ui-port was. Under `.medic/` of the working directory, beside `medic dev`'s SQLite file
+// and the intake's state: never inside an installed package, which a reinstall replaces.
 
-const STATE_DIR = fileURLToPath(new URL('../../.medic/dev-servers/', import.meta.url));
+const STATE_DIR = resolve('.medic', 'dev-servers');
 
 export interface DevServerRecord {
   /** host:port of the dev server's frontend. */

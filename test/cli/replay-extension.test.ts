@@ -32,7 +32,7 @@ interface Report {
 
 /** The user's playbook with a step added before it frees the disk: a change running incidents cannot take. */
 function brokenExtension(): string {
-  const text = readFileSync(join(FIXTURE, 'workflows.ts'), 'utf8').replace("'../../../../workflows/public-api.js'", JSON.stringify(join(PROJECT_ROOT, 'workflows', 'public-api.js')));
+  const text = readFileSync(join(FIXTURE, 'workflows.ts'), 'utf8').replace("'../../../../workflows/playbook.js'", JSON.stringify(join(PROJECT_ROOT, 'workflows', 'playbook.js')));
   const freeDisk = '    const freed = await pb.step(';
   assert.ok(text.includes(freeDisk), 'the fixture playbook still frees the disk; update this test to its new text');
   const path = join(dir, 'broken-workflows.ts');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,6 +21,7 @@ mkdirSync(join(ROOT, 'test-results'), { recursive: true });
 const dir = mkdtempSync(join(ROOT, 'test-results', 'extension-'));
 
 after(closeTestTemporal);
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A configuration file naming the fixture extension, with the given routes and targets (YAML as JSON). */
 function writeConfig(name: string, body: Record<string, unknown>, extension: Record<string, string> = { workflows: join(FIXTURE, 'workflows.ts'), activities: join(FIXTURE, 'activities.ts') }): string {
@@ -59,7 +60,7 @@ describe('user extension: configuration', () => {
     const clash = writeModule(
       'clash-playbook',
       `import { z } from 'zod';
-import { definePlaybook } from 'MEDIC/workflows/public-api.js';
+import { definePlaybook } from 'MEDIC/workflows/playbook.js';
 export const playbooks = [definePlaybook({ name: 'http-service-outage', description: 'my own outage playbook', params: z.object({}), activities: ['escalate'], stopsOnResolve: true, async run() { return 'escalated'; } })];
 `,
     );
@@ -69,7 +70,7 @@ export const playbooks = [definePlaybook({ name: 'http-service-outage', descript
   it('an activity named like one of medic\'s, or declared without an implementation, is an error that says what to do', async () => {
     const shipped = writeModule(
       'clash-activity',
-      `import { defineActivity } from 'MEDIC/workflows/public-api.js';
+      `import { defineActivity } from 'MEDIC/workflows/playbook.js';
 export const mine = defineActivity('restart', { effect: 'changes', timeout: '1 minute', retry: 'careful', dryRun: { summary: 'dry' } });
 export const playbooks = [];
 `,
@@ -79,7 +80,7 @@ export const playbooks = [];
     const unimplemented = writeModule(
       'unimplemented',
       `import { z } from 'zod';
-import { defineActivity, definePlaybook } from 'MEDIC/workflows/public-api.js';
+import { defineActivity, definePlaybook } from 'MEDIC/workflows/playbook.js';
 const purge = defineActivity('purge-cache', { effect: 'changes', timeout: '1 minute', retry: 'careful', dryRun: { summary: 'dry' } });
 export const playbooks = [definePlaybook({ name: 'cache-bloat', description: 'purge', params: z.object({}), activities: [purge], stopsOnResolve: true, async run(pb) { await pb.step('purge', purge); return 'recovered'; } })];
 `,

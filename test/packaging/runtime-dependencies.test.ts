@@ -7,11 +7,15 @@ import { fileURLToPath } from 'node:url';
 
 // What `medic` runs (bin/, src/, activities/, workflows/, playbooks/) may import only run-time
 // dependencies, and every run-time dependency must be used there: development tools (PM2, the
-// test kit's fast-check, playwright) stay out of a production install.
+// test kit's fast-check, playwright) stay out of a production install. The one exception is the
+// test kit (src/testkit/, `medic/testkit`), which runs inside a user's tests: it may also import
+// the optional peer dependencies (the SDK's test library), which those tests install themselves.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNTIME_DIRS = ['bin', 'src', 'activities', 'workflows', 'playbooks'];
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+const TESTKIT_DIR = 'src/testkit/';
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependencies?: Record<string, string> };
+const peers = pkg.peerDependencies ?? {};
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -47,8 +51,21 @@ describe('run-time dependencies', () => {
   const used = importedPackages();
 
   it('what medic runs imports only packages listed in dependencies', () => {
-    const undeclared = [...used].filter(([name]) => pkg.dependencies[name] === undefined).map(([name, files]) => `${name} (${files[0]})`);
-    assert.deepEqual(undeclared, [], 'To fix: add them to dependencies, or keep the code that needs them out of the run-time folders');
+    const undeclared = [...used]
+      .map(([name, files]) => [name, pkg.dependencies[name] !== undefined ? [] : peers[name] !== undefined ? files.filter((f) => !f.startsWith(TESTKIT_DIR)) : files] as const)
+      .filter(([, files]) => files.length > 0)
+      .map(([name, files]) => `${name} (${files[0]})`);
+    assert.deepEqual(undeclared, [], 'To fix: add them to dependencies (or, for the test kit only, peerDependencies), or keep the code that needs them out of the run-time folders');
+  });
+
+  it('tsx and the SDK test library are development tools: out of dependencies, and nothing medic runs imports them', () => {
+    // The installed package runs compiled JavaScript (bin/medic.mjs loads dist/) and starts the
+    // dev server itself; test/packaging/packed-tarball.test.ts runs it without either installed.
+    for (const devOnly of ['tsx', '@temporalio/testing']) {
+      assert.equal(pkg.dependencies[devOnly], undefined, `${devOnly} is in dependencies. To fix: keep it in devDependencies`);
+      const importers = (used.get(devOnly) ?? []).filter((f) => !f.startsWith(TESTKIT_DIR));
+      assert.deepEqual(importers, [], `${devOnly} is imported by what medic runs. To fix: keep that import in scripts/ or test/ (or in the test kit)`);
+    }
   });
 
   it('every package in dependencies is imported by what medic runs', () => {
