@@ -39,11 +39,11 @@ export function expectTimeline(source: IncidentResult | TimelineEntry[]): Timeli
   };
   return {
     toInclude(kind, message) {
-      return timeline.find((e) => matches(e, [kind, message])) ?? fail(`to include ${describe([kind, message])}; it has none`);
+      return timeline.find((e) => matches(e, [kind, message])) ?? fail(`to include an entry ${describe([kind, message])}; it has none`);
     },
     toExclude(kind, message) {
       const found = timeline.find((e) => matches(e, [kind, message]));
-      if (found !== undefined) fail(`not to include ${describe([kind, message])}; entry #${found.seq} is one`);
+      if (found !== undefined) fail(`not to include an entry ${describe([kind, message])}; entry #${found.seq} is one`);
     },
     toIncludeInOrder(...patterns) {
       const found: TimelineEntry[] = [];
@@ -52,7 +52,7 @@ export function expectTimeline(source: IncidentResult | TimelineEntry[]): Timeli
         const i = timeline.findIndex((e, n) => n >= from && matches(e, pattern));
         if (i < 0) {
           const after = found.at(-1);
-          fail(`to include, in order, ${patterns.map(describe).join(', then ')}; found no ${describe(pattern)}${after !== undefined ? ` after entry #${after.seq}` : ''}`);
+          fail(`to include, in order, entries ${patterns.map(describe).join(', then ')}; found no entry ${describe(pattern)}${after !== undefined ? ` after entry #${after.seq}` : ''}`);
         }
         found.push(timeline[i] as TimelineEntry);
         from = i + 1;
@@ -86,11 +86,13 @@ function matches(entry: TimelineEntry, pattern: EntryPattern | [TimelineKind, st
   const [kind, message] = typeof pattern === 'string' ? [pattern, undefined] : pattern;
   if (entry.kind !== kind) return false;
   if (message === undefined) return true;
-  return typeof message === 'string' ? entry.message.includes(message) : message.test(entry.message);
+  if (typeof message === 'string') return entry.message.includes(message);
+  message.lastIndex = 0; // a /g pattern remembers where it matched last
+  return message.test(entry.message);
 }
 
 function describe(pattern: EntryPattern | [TimelineKind, string | RegExp | undefined]): string {
   const [kind, message] = typeof pattern === 'string' ? [pattern, undefined] : pattern;
-  if (message === undefined) return `a "${kind}" entry`;
-  return `a "${kind}" entry ${typeof message === 'string' ? `containing ${JSON.stringify(message)}` : `matching ${String(message)}`}`;
+  if (message === undefined) return `"${kind}"`;
+  return `"${kind}" ${typeof message === 'string' ? `containing ${JSON.stringify(message)}` : `matching ${String(message)}`}`;
 }
