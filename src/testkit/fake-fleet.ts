@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityName, EscalateInput, MedicActivities, StepInput } from '../../activities/contract.js';
 import { FailureType } from '../../activities/contract.js';
+import { TestKitError } from './test-kit-error.js';
 
 /**
  * What one call of an activity does, scripted by a test:
@@ -84,7 +85,7 @@ export class FakeFleet {
    * starts (`startTestEnvironment` reads the fleet's activities once).
    */
   add<I extends StepInput, O>(name: string, impl?: FleetActivity<I, O>): this {
-    if (isShipped(name)) throw new Error(`"${name}" is one of medic's own activities; the fleet fakes it already. To fix: script it with fleet.script('${name}', [...])`);
+    if (isShipped(name)) throw new TestKitError(`"${name}" is one of medic's own activities; the fleet fakes it already. To fix: script it with fleet.script('${name}', [...])`);
     this.extra.set(name, (impl ?? (async (input: StepInput) => ({ summary: `${name} on ${input.target}: done (fake)` }))) as FleetActivity<never>);
     return this;
   }

@@ -9,5 +9,6 @@ export { expectTimeline, formatTimeline, TimelineMismatchError, type EntryPatter
 export { startTimeSkippingServer } from './time-skipping-server.js';
 export { provisionTestServer, testKitToolsDir, type ProvisionOptions } from './provision-test-server.js';
 export type { TestDuration } from './duration.js';
+export { TestKitError } from './test-kit-error.js';
 export type { IncidentOutcome, IncidentResult, IncidentState, Params, TimelineEntry, TimelineKind } from '../../workflows/definitions.js';
 export type { StepInput, StepOutput, VerifyOutput } from '../../activities/contract.js';

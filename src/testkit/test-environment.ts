@@ -17,6 +17,7 @@ import type { ProvisionOptions } from './provision-test-server.js';
 import { TestIncident } from './test-incident.js';
 import { TimeSkippingLease } from './time-skipping-lease.js';
 import { startTimeSkippingServer } from './time-skipping-server.js';
+import { TestKitError } from './test-kit-error.js';
 
 export interface TestEnvironmentOptions extends ProvisionOptions {
   /** The fleet the worker's activities act on (default: a new FakeFleet, every call succeeding). */
@@ -186,5 +187,5 @@ function checkParams(playbook: string, params: Params): void {
   const known = findPlaybook(playbook);
   if (known === undefined) return; // a playbook of the user's bundle: the incident checks it
   const parsed = parseRouteParams(known, params);
-  if (!parsed.ok) throw new Error(`playbook "${playbook}": ${parsed.problems.join('; ')}. To fix: use the parameters its schema declares (README: Configuration)`);
+  if (!parsed.ok) throw new TestKitError(`playbook "${playbook}": ${parsed.problems.join('; ')}. To fix: use the parameters its schema declares (README: Configuration)`);
 }

@@ -21,6 +21,7 @@ import {
 import { durationToMs, type TestDuration } from './duration.js';
 import type { TimeSkippingLease } from './time-skipping-lease.js';
 import { formatTimeline } from './timeline-matchers.js';
+import { TestKitError } from './test-kit-error.js';
 
 /** Who acts, and why, when a test does not say: both go into the incident's audit. */
 const TEST_HUMAN: HumanAction = { by: 'test', reason: 'test kit' };
@@ -78,7 +79,7 @@ export class TestIncident {
       await new Promise((r) => setTimeout(r, 50));
     }
     const timeline = await this.timeline().catch(() => []);
-    throw new Error(
+    throw new TestKitError(
       `${this.id}: no ${what} within ${timeoutMs} ms of real time (status ${state?.status ?? 'unknown'}). To fix: if a timer must fire first, call env.sleep(...) before waiting\n${formatTimeline(timeline)}`,
     );
   }

@@ -1,4 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestKitError } from './test-kit-error.js';
 
 /**
  * Lets the time-skipping server skip time while at least one result is awaited.
@@ -51,7 +52,7 @@ export class TimeSkippingLease {
 
   private testService() {
     const service = this.temporal.connection.testService;
-    if (service === undefined) throw new Error('this Temporal server cannot skip time. To fix: start it with startTimeSkippingServer()');
+    if (service === undefined) throw new TestKitError('this Temporal server cannot skip time. To fix: start it with startTimeSkippingServer()');
     return service;
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 // Only the kit's public exports, as a playbook repository imports them from 'medic/testkit'.
-import { expectTimeline, FakeFleet, startTestEnvironment, type MedicTestEnvironment } from '../../src/testkit/index.js';
+import { expectTimeline, FakeFleet, startTestEnvironment, TestKitError, type MedicTestEnvironment } from '../../src/testkit/index.js';
 
 // The test kit's proof: shipped playbooks with their shipped defaults, long waits skipped on the
 // virtual clock, scripted failures per target, asserted through the timeline matchers.
@@ -92,5 +92,15 @@ describe('the test kit', () => {
     expectTimeline(failed!).toInclude('step-failed', 'unit web-3.service not found');
     assert.equal(fleet.callsTo('restart', 'web-3').length, 1, 'a non-retryable failure is not retried');
     assert.deepEqual(fleet.callsTo('rollback', 'web-1'), [], 'web-1 followed the general script: no rollback');
+  });
+
+  it('refuses a misspelt playbook parameter or duration before anything runs, naming it', async () => {
+    const env = envs[0] ?? (await start());
+    await assert.rejects(
+      env.openIncident({ playbook: 'http-service-outage', target: 'web-9', params: { approvalTimout: '10 minutes' } }),
+      (err: unknown) => err instanceof TestKitError && /"approvalTimout"/.test(err.message) && err.message.includes('To fix'),
+    );
+    await assert.rejects(env.sleep('10 minuets'), (err: unknown) => err instanceof TestKitError && err.message.includes('"10 minuets" is not a duration'));
+    assert.deepEqual(env.fleet.callsTo('isolate', 'web-9'), [], 'no incident was opened');
   });
 });
