@@ -34,7 +34,7 @@ export function createActivities({ config, logger }: ActivityDeps): MedicActivit
   // The section each activity needs comes from its declaration (activities/declarations.ts).
   const needs = <S extends TargetSection>(step: ActivityName, input: StepInput, expected: S): NonNullable<TargetConfig[S]> => {
     const target = targetOf(input);
-    const { name, hint } = ACTIVITIES[step].section as { name: S; hint: string };
+    const { name, hint } = ACTIVITIES[step].section as unknown as { name: S; hint: string };
     if (name !== expected) throw new Error(`activities/declarations.ts says ${step} needs ${name}, its driver reads ${expected}: fix one of them`);
     const value = target[name];
     if (value === undefined) {

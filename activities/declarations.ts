@@ -1,5 +1,5 @@
 import type { Duration } from '@temporalio/common';
-import type { ActivityName, ActivityOutput } from './contract.js';
+import type { ActivityInput, ActivityName, ActivityOutput, StepInput, StepOutput } from './contract.js';
 import type { Params } from '../workflows/definitions.js';
 
 // What the engine knows about each activity, declared once, beside the contract. The kill switch,
@@ -10,7 +10,7 @@ import type { Params } from '../workflows/definitions.js';
 /** Retry profile names (workflows/runtime/retry-profiles.ts). */
 export type RetryProfileName = 'quick' | 'careful' | 'compensation' | 'once';
 
-/** The configuration sections of a target (src/config/target-schema.ts) an activity may need. */
+/** The configuration sections of a target (src/config/target-schema.ts) medic's activities need. */
 export type TargetSection = 'haproxy' | 'process' | 'verify' | 'release' | 'diagnose';
 
 /** What an activity does to its target, as far as safety is concerned. */
@@ -28,28 +28,34 @@ export type Effect =
   /** Tells a human; changes nothing on the target. */
   | 'notifies';
 
-export interface UndoDeclaration<K extends ActivityName> {
-  activity: ActivityName;
+export interface UndoDeclaration<O extends StepOutput = StepOutput> {
+  /** The activity that undoes it: a shipped one or one of the same extension. */
+  activity: string;
   /** The undo's name in the timeline, e.g. "rejoin checkout-1". */
-  name(target: string, output: ActivityOutput<K>): string;
+  name(target: string, output: O): string;
   /** Extra parameters of the undo call, from what the step returned. */
-  params?(output: ActivityOutput<K>): Params;
+  params?(output: O): Params;
 }
 
-export interface ActivityDeclaration<K extends ActivityName> {
+export interface ActivityDeclaration<O extends StepOutput = StepOutput> {
   effect: Effect;
   /** Which guard counts this call: the blast radius (isolations per pool) or the restart budget. */
   guard?: 'blast-radius' | 'restart-budget';
-  undo?: UndoDeclaration<K>;
+  undo?: UndoDeclaration<O>;
   /** Time allowed for one attempt. */
   timeout: Duration;
   /** Set where the activity waits on the target: it heartbeats more often than this. */
   heartbeat?: Duration;
   retry: RetryProfileName;
-  /** The section of the target's configuration the activity needs, and how to say what to add. */
-  section?: { name: TargetSection; hint: string };
+  /**
+   * The section of the target's configuration the activity needs, and how to say what to add: a
+   * shipped section, or one the user's extension adds (its schema in the extension's `sections`).
+   */
+  section?: { name: TargetSection | (string & {}); hint: string };
   /** What a dry run assumes the activity returned: nothing is called. */
-  dryRun: ActivityOutput<K>;
+  dryRun: O;
+  /** One line on what it does, for errors and listings (a user's activity should say). */
+  description?: string;
 }
 
 /** True for effects the kill switch holds: anything that changes the target or its rotation. */
@@ -59,7 +65,7 @@ const haproxy = { name: 'haproxy', hint: 'an haproxy section (runtimeApi, backen
 const release = { name: 'release', hint: 'a release section (releasesDir, currentLink)' } as const;
 const dry = { summary: 'dry run: nothing was called' };
 
-export const ACTIVITIES: { readonly [K in ActivityName]: ActivityDeclaration<K> } = {
+export const ACTIVITIES: { readonly [K in ActivityName]: ActivityDeclaration<ActivityOutput<K>> } = {
   isolate: {
     effect: 'takes-out',
     guard: 'blast-radius',
@@ -105,6 +111,64 @@ export const ACTIVITIES: { readonly [K in ActivityName]: ActivityDeclaration<K> 
   escalate: { effect: 'notifies', timeout: '2 minutes', retry: 'quick', dryRun: { summary: 'dry run: nobody notified' } },
 };
 
-export function declarationOf<K extends ActivityName>(activity: K): ActivityDeclaration<K> {
-  return ACTIVITIES[activity];
+/** Activities a user's extension declared (see defineActivity); the shipped ones are above. */
+const declared = new Map<string, ActivityDeclaration>();
+
+/**
+ * An activity a user's playbook calls: its name and the types of its extra input and its output.
+ * Made by defineActivity; the engine reads the declaration, the worker runs the implementation of
+ * the same name (src/extension/).
+ */
+export interface ActivityRef<I extends object = object, O extends StepOutput = StepOutput> {
+  readonly name: string;
+  readonly declaration: ActivityDeclaration<O>;
+  /** Types only: what the activity takes beyond StepInput, and what it returns. */
+  readonly types?: { input: I; output: O };
 }
+
+const isShipped = (name: string): name is ActivityName => Object.hasOwn(ACTIVITIES, name);
+
+/**
+ * Declare an activity of a user's extension. Its declaration is what the kill switch, the guards,
+ * the safe undo and the configuration check read, exactly as for medic's own activities. A name
+ * already taken is an error that names both. Called when the module loads, the same way in the
+ * worker and in the workflow bundle: deterministic.
+ */
+export function defineActivity<I extends object = object, O extends StepOutput = StepOutput>(
+  name: string,
+  declaration: ActivityDeclaration<O>,
+): ActivityRef<I, O> {
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(name)) {
+    throw new Error(`activity name "${name}" is not usable. To fix: use letters, digits and dashes, starting with a letter (e.g. "free-disk")`);
+  }
+  if (isShipped(name)) {
+    throw new Error(`the activity "${name}" of your extension has the name of medic's own "${name}" activity (${ACTIVITIES[name].effect}). To fix: rename yours`);
+  }
+  const existing = declared.get(name);
+  if (existing !== undefined && existing !== (declaration as ActivityDeclaration)) {
+    throw new Error(`two activities are named "${name}" ("${existing.description ?? existing.effect}" and "${declaration.description ?? declaration.effect}"). To fix: rename one of them`);
+  }
+  declared.set(name, declaration as ActivityDeclaration);
+  return { name, declaration };
+}
+
+/** The activities extensions declared, by name (the worker checks each has an implementation). */
+export const declaredActivities = (): ReadonlyMap<string, ActivityDeclaration> => declared;
+
+/** The name a playbook's activity list or step call refers to. */
+export const activityNameOf = (activity: string | ActivityRef): string => (typeof activity === 'string' ? activity : activity.name);
+
+export function declarationOf<K extends ActivityName>(activity: K): ActivityDeclaration<ActivityOutput<K>>;
+export function declarationOf(activity: string): ActivityDeclaration;
+export function declarationOf(activity: string): ActivityDeclaration {
+  const found = isShipped(activity) ? (ACTIVITIES[activity] as ActivityDeclaration) : declared.get(activity);
+  if (found === undefined) {
+    throw new Error(`no activity is declared as "${activity}". To fix: declare it with defineActivity in your extension's workflows module, or check its spelling`);
+  }
+  return found;
+}
+
+/** The extra input fields a step passes to an activity, by name: shipped ones are typed. */
+export type StepWith<K extends string> = K extends ActivityName ? Omit<ActivityInput<K>, keyof StepInput> : object;
+/** What a step of that activity returns. */
+export type StepResult<K extends string> = K extends ActivityName ? ActivityOutput<K> : StepOutput;

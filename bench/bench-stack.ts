@@ -5,7 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startDevServer } from '../src/temporal/dev-server.js';
-import { WORKFLOWS_PATH } from '../src/worker/create-worker.js';
+import { MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../src/worker/create-worker.js';
 import { ActivityLog, type TimingsMessage } from './activity-timings.js';
 import { BenchChild } from './bench-child.js';
 import { benchConfigYaml } from './bench-routes.js';
@@ -95,7 +95,7 @@ export class BenchStack {
   /** Bundle both workflow sets once; every worker child loads the files. */
   private async bundle(): Promise<void> {
     const [medic, bare] = await Promise.all([
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet, ...MEDIC_BUNDLER_OPTIONS }),
       bundleWorkflowCode({ workflowsPath: BARE_WORKFLOWS_PATH, logger: quiet }),
     ]);
     this.medicBundle = join(this.options.runDir, 'medic-workflows.js');

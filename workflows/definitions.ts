@@ -37,6 +37,8 @@ export interface IncidentInput {
   params: Params;
   /** Record what would be done; call no activity that has side effects. */
   dryRun: boolean;
+  /** In a dry run: the outcome assumed per activity, in call order (workflows/runtime/dry-run-assumptions.ts). */
+  assume?: Record<string, string[]>;
   service: string;
   alertname: string;
   severity: string;

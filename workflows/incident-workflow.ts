@@ -3,6 +3,7 @@ import { findPlaybook, type Playbook } from '../playbooks/index.js';
 import { formatDuration } from '../src/config/duration-schema.js';
 import type { IncidentInput, IncidentOutcome, IncidentResult, Params } from './definitions.js';
 import { CompensationStack } from './runtime/compensations.js';
+import { DryRunAssumptions, type Assumptions } from './runtime/dry-run-assumptions.js';
 import { UNDO_MEMO, type ContinuedIncident, type Stage, type UndoMemo } from './runtime/continued-incident.js';
 import { parseRouteParams, type EngineParams } from './runtime/engine-params.js';
 import { Escalations } from './runtime/escalations.js';
@@ -14,6 +15,7 @@ import { IncidentRun } from './runtime/incident-run.js';
 import { Journal, PLAYBOOK_CHANGED } from './runtime/journal.js';
 import type { HeldOutcome } from './runtime/lifecycle.js';
 import { createPlaybookContext } from './runtime/playbook-context.js';
+import { activityNamesOf } from './runtime/playbook-api.js';
 import { recoverySeconds } from './runtime/recovery-time.js';
 import { SignalRecord } from './runtime/signal-record.js';
 import { failureFacts, GUARD_REFUSED, type StepEnv } from './runtime/step-runner.js';
@@ -50,6 +52,7 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
     target: input.target,
     params: input.params,
     dryRun: input.dryRun,
+    ...(input.dryRun && { assumed: new DryRunAssumptions(input.assume as Assumptions | undefined) }),
     timeline,
     metrics,
     facts: continued?.facts ?? noFacts(),
@@ -105,7 +108,10 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
     if (await escalations.trigger('escalate', why, options)) gates.awaitAck();
     metrics.escalated();
   };
-  const hold = (held: HeldOutcome): Stage => ({ at: 'hold', held, until: Date.now() + engineParams.humanHold });
+  // A dry run changed nothing and paged nobody: it stays open only as long as a recovery settles,
+  // so repeats join it, then closes with the outcome it would have had.
+  const holdFor = input.dryRun ? engineParams.settleFor : engineParams.humanHold;
+  const hold = (held: HeldOutcome): Stage => ({ at: 'hold', held, until: Date.now() + holdFor });
 
   let stage: Stage = continued?.stage ?? { at: 'target' };
   try {
@@ -206,7 +212,8 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
       case 'recovered':
         // Recovered and verified: the target is back in service; nothing is left to undo.
         compensations.clear();
-        if (input.dryRun || engineParams.settleFor <= 0 || run.resolvedBy !== undefined) return close('recovered');
+        // A dry run settles like a real one: repeats in the window join it instead of opening new runs.
+        if (engineParams.settleFor <= 0 || run.resolvedBy !== undefined) return close('recovered');
         run.apply({ type: 'recovered' });
         timeline.add('note', `recovered; staying open up to ${formatDuration(engineParams.settleFor)} for the alert to clear (repeats join this incident)`);
         return { at: 'settle', until: Date.now() + engineParams.settleFor };
@@ -215,17 +222,17 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
         const leftOut = [...report.skipped, ...report.failed];
         // What the undo left is paged about even if a human aborted meanwhile: nobody else will know.
         await page(`${input.playbook} failed on ${input.target}${leftOut.length > 0 ? `; left as it is: ${leftOut.join(', ')}` : ''}`, { evenIfAborted: leftOut.length > 0 });
-        return input.dryRun ? close('failed') : hold('failed');
+        return hold('failed');
       }
       case 'refused':
         // A guard stopped a change: escalate instead of acting, and undo nothing (the safe state).
         await page(`a guard stopped ${input.playbook} on ${input.target}`);
-        return input.dryRun ? close('escalated') : hold('escalated');
+        return hold('escalated');
       case 'changed':
         await page(`the code of ${input.playbook} changed under this incident; it stopped where it was`);
         return hold('escalated');
       case 'escalated':
-        return input.dryRun ? close('escalated') : hold('escalated');
+        return hold('escalated');
     }
   }
 
@@ -237,7 +244,7 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
       return 'stopped';
     }
     if (run.phase.name === 'opening' || run.phase.name === 'held') run.apply({ type: 'run-started' });
-    const ctx = createPlaybookContext({ input, run, params, stepEnv: { ...engineEnv, allowed: pb.activities }, compensations, gates, escalations, journal, onStepDone: recordUndo });
+    const ctx = createPlaybookContext({ input, run, params, stepEnv: { ...engineEnv, allowed: activityNamesOf(pb) }, compensations, gates, escalations, journal, onStepDone: recordUndo });
     const scope = new CancellationScope();
     run.playbookScope = scope;
     run.parked = false;
@@ -291,7 +298,7 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
     }
     if (resolved()) return close('resolved');
     if (woke) return continueIfDue(stage);
-    timeline.add('note', `nobody retried or aborted within ${formatDuration(engineParams.humanHold)}: closing as ${stage.held}`);
+    timeline.add('note', input.dryRun ? `dry run: closing as ${stage.held} (what a real run would have been)` : `nobody retried or aborted within ${formatDuration(holdFor)}: closing as ${stage.held}`);
     return close(stage.held);
   }
 

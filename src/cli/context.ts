@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfigWithExtension } from '../config/load-config.js';
 import { readEnv, type MedicEnv } from '../config/env.js';
 import type { MedicConfig } from '../config/config-schema.js';
 import { connectClient, resolveTemporal, type TemporalTarget } from '../temporal/connect.js';
@@ -17,9 +17,10 @@ export function cliEnv(): MedicEnv {
   }
 }
 
-export function cliConfig(env: MedicEnv): MedicConfig {
+/** The configuration, and before it the extension it names (its playbooks are routes' too). */
+export async function cliConfig(env: MedicEnv): Promise<MedicConfig> {
   try {
-    return env.MEDIC_CONFIG === undefined ? loadConfig() : loadConfig(env.MEDIC_CONFIG);
+    return await (env.MEDIC_CONFIG === undefined ? loadConfigWithExtension() : loadConfigWithExtension(env.MEDIC_CONFIG));
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.usage);
   }

@@ -70,7 +70,7 @@ export function registerIntakeCommand(program: Command): void {
       const { host } = chooseHost(secrets, flags);
       const port = flags.port !== undefined ? positiveInt('--port', flags.port) : env.MEDIC_INTAKE_PORT;
       // Checked before anything listens: a bad route is an error naming its field, not a 500 later.
-      const config = cliConfig(env);
+      const config = await cliConfig(env);
       const temporal = cliTemporal(env);
       const client = await cliClient(env);
       const intake = await createIntakeServer({

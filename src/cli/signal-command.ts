@@ -6,6 +6,9 @@ import { signedHeaders } from '../intake/auth.js';
 import { deliverResolved, deliverSignal } from '../incidents/open-incident.js';
 import { routeSignal } from '../routing/route-signal.js';
 import { makeSignal } from '../signals/make-signal.js';
+import { parseAssumptions } from '../incidents/dry-run-assumptions.js';
+import { findPlaybook } from '../../playbooks/index.js';
+import type { RoutedSignal } from '../routing/route-signal.js';
 import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliConfig, cliEnv, webUiLink } from './context.js';
 
@@ -21,6 +24,8 @@ interface SignalFlags {
   id?: string;
   intake?: string;
   json?: boolean;
+  dryRun?: boolean;
+  assume: string[];
 }
 
 function parseLabel(value: string, previous: string[]): string[] {
@@ -122,11 +127,18 @@ export function registerSignalCommand(program: Command): void {
     .option('--status <status>', 'firing or resolved', undefined)
     .option('--label <name=value>', 'an alert label (repeatable)', parseLabel, [])
     .option('--id <id>', 'notification id (deduplication key); random when absent')
+    .option('--dry-run', 'run the routed playbook as a dry run: record what would be done to what, change nothing')
+    .option(
+      '--assume <activity=outcome,...>',
+      'with --dry-run: the outcome a step of that activity is assumed to have, in call order (ok, fail; healthy or unhealthy for verify; approval=approved or timed-out); repeatable',
+      (value: string, all: string[]) => [...all, value],
+      [],
+    )
     .option('--intake <url>', 'send through a running intake (POST <url>/v1/signals, signed with MEDIC_INTAKE_HMAC_SECRET) instead of straight to Temporal')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  medic signal --alertname HighErrorRate --service checkout-api --severity critical --label instance=checkout-api\n  echo \'{"alertname":"DiskFull","service":"billing"}\' | medic signal -f - --intake http://localhost:8787',
+      '\nExamples:\n  medic signal --alertname HighErrorRate --service checkout-api --severity critical --label instance=checkout-api\n  medic signal --alertname HighErrorRate --service checkout-api --dry-run --assume verify=unhealthy --assume approval=timed-out\n  echo \'{"alertname":"DiskFull","service":"billing"}\' | medic signal -f - --intake http://localhost:8787',
     )
     .action(async (flags: SignalFlags) => {
       const env = cliEnv();
@@ -135,7 +147,8 @@ export function registerSignalCommand(program: Command): void {
         await sendThroughIntake(env, flags.intake, fields, flags.json === true);
         return;
       }
-      const config = cliConfig(env);
+      if (flags.assume.length > 0 && flags.dryRun !== true) throw new CliError('--assume applies to a dry run only. To fix: add --dry-run', EXIT.usage);
+      const config = await cliConfig(env);
       let signal;
       try {
         signal = makeSignal(fields);
@@ -147,7 +160,8 @@ export function registerSignalCommand(program: Command): void {
       // A resolution goes to the open incident whatever the routes say now (as in the intake).
       const routing = signal.status === 'firing' ? routeSignal(config, signal) : undefined;
       if (routing !== undefined && !routing.routed) throw new CliError(`signal not routed: ${routing.reason}`, EXIT.failure);
-      const route = routing?.routed === true ? routing.decision : undefined;
+      const routed = routing?.routed === true ? routing.decision : undefined;
+      const route = routed === undefined ? undefined : withDryRun(routed, flags);
       const client = await cliClient(env);
       try {
         const delivery =
@@ -166,4 +180,14 @@ export function registerSignalCommand(program: Command): void {
         await client.connection.close();
       }
     });
+}
+
+/** The route as --dry-run and --assume change it; an assumption that cannot hold is a usage error. */
+function withDryRun(route: RoutedSignal, flags: SignalFlags): RoutedSignal {
+  if (flags.dryRun !== true) return route;
+  try {
+    return { ...route, dryRun: true, ...(flags.assume.length > 0 && { assume: parseAssumptions(flags.assume, findPlaybook(route.playbook)) }) };
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}. See medic signal --help`, EXIT.usage);
+  }
 }

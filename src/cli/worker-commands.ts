@@ -16,6 +16,7 @@ import { CliError, EXIT } from './cli-error.js';
 import { cliClient, cliConfig, cliDataConverter, cliEnv } from './context.js';
 import { playbookNames } from '../../playbooks/index.js';
 import { takeOverOrphans } from '../incidents/take-over.js';
+import { loadExtension } from '../extension/load-extension.js';
 import type { MedicEnv } from '../config/env.js';
 import type { Logger } from 'pino';
 
@@ -27,8 +28,8 @@ const metricsOption = (env: MedicEnv) => (env.MEDIC_WORKER_METRICS === 'off' ? {
  * The SDK runtime, after the configuration was checked: a configuration error is the first thing
  * to fix, and a port clash on the metrics endpoint says which address and which variable.
  */
-function startRuntime(env: MedicEnv, logger: Logger): void {
-  cliConfig(env);
+async function startRuntime(env: MedicEnv, logger: Logger): Promise<void> {
+  await cliConfig(env);
   try {
     installSdkRuntime(logger, metricsOption(env));
   } catch (err) {
@@ -49,7 +50,8 @@ function stopRequested(logger: Logger): Promise<string> {
 }
 
 async function runWorkerUntilStopped(env: MedicEnv, logger: Logger, stopped: Promise<string>): Promise<void> {
-  const config = cliConfig(env);
+  const config = await cliConfig(env);
+  const extension = config.extension === undefined ? undefined : await loadExtension(config.extension);
   const dataConverter = cliDataConverter(env);
   const { namespace } = resolveTemporal(env);
   const connection = await connectWorker(env);
@@ -59,8 +61,10 @@ async function runWorkerUntilStopped(env: MedicEnv, logger: Logger, stopped: Pro
     namespace,
     taskQueue: env.MEDIC_TASK_QUEUE,
     activities: createActivities({ config, logger }),
+    ...(extension !== undefined && { extension: { loaded: extension, config, logger } }),
     guards: { guards: config.guards, targets: config.targets },
   });
+  if (extension !== undefined) logger.info({ playbooks: extension.playbooks, activities: [...extension.activities.keys()], from: extension.workflowsPath }, 'extension loaded');
   logger.info(
     { taskQueue: env.MEDIC_TASK_QUEUE, namespace, payloadEncryption: dataConverter !== undefined ? 'on' : 'off', metrics: env.MEDIC_WORKER_METRICS === 'off' ? 'off' : `http://${env.MEDIC_WORKER_METRICS}/metrics` },
     'worker ready',
@@ -109,7 +113,7 @@ export function registerWorkerCommands(program: Command): void {
     .action(async () => {
       const env = cliEnv();
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL });
-      startRuntime(env, logger);
+      await startRuntime(env, logger);
       await runWorkerUntilStopped(env, logger, stopRequested(logger));
     });
 
@@ -124,7 +128,7 @@ export function registerWorkerCommands(program: Command): void {
       const env = cliEnv();
       const namespace = env.TEMPORAL_NAMESPACE ?? DEFAULT_TEMPORAL_NAMESPACE;
       const logger = createLogger({ level: env.MEDIC_LOG_LEVEL, pretty: true });
-      startRuntime(env, logger);
+      await startRuntime(env, logger);
       const stopped = stopRequested(logger);
       mkdirSync(join(flags.db, '..'), { recursive: true });
       const cliPath = resolveTemporalCli({ install: true, explicit: env.TEMPORAL_CLI });

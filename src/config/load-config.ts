@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { ConfigSchema, type MedicConfig } from './config-schema.js';
+import { ExtensionError, loadExtension, resolveExtensionPaths, type ExtensionPaths } from '../extension/load-extension.js';
+import { ConfigSchema, ExtensionSchema, type MedicConfig } from './config-schema.js';
 
 /** The documented example configuration: what `medic dev` uses when MEDIC_CONFIG is not set. */
 export const EXAMPLE_CONFIG_PATH = fileURLToPath(new URL('../../medic.example.yaml', import.meta.url));
@@ -35,11 +36,43 @@ export function parseConfig(text: string, path: string): MedicConfig {
 }
 
 export function loadConfig(path: string = EXAMPLE_CONFIG_PATH): MedicConfig {
-  let text: string;
+  return parseConfig(readConfigText(path), path);
+}
+
+function readConfigText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (cause) {
     throw new ConfigError(`cannot read configuration ${path}: ${(cause as Error).message}. To fix: set MEDIC_CONFIG to a readable file`, path, { cause });
   }
-  return parseConfig(text, path);
+}
+
+/**
+ * Load the configuration and, first, the extension it names (its playbooks, activities and target
+ * sections must be known before routes and targets are checked). The extension's paths in the
+ * result are absolute. What every command that reads the configuration uses.
+ */
+export async function loadConfigWithExtension(path: string = EXAMPLE_CONFIG_PATH): Promise<MedicConfig> {
+  const text = readConfigText(path);
+  let raw: unknown;
+  try {
+    raw = parse(text) ?? {};
+  } catch (cause) {
+    throw new ConfigError(`${path}: not valid YAML: ${(cause as Error).message}`, path, { cause });
+  }
+  const named = (raw as { extension?: unknown }).extension;
+  let resolved: { workflows: string; activities?: string } | undefined;
+  if (named !== undefined) {
+    const shape = ExtensionSchema.safeParse(named);
+    if (!shape.success) throw new ConfigError(`${path}: invalid configuration:\n${shape.error.issues.map((i) => `  extension.${i.path.join('.')}: ${i.message}`).join('\n')}`, path);
+    try {
+      resolved = resolveExtensionPaths(shape.data as ExtensionPaths, path);
+      await loadExtension(resolved);
+    } catch (err) {
+      if (err instanceof ExtensionError) throw new ConfigError(`${path}: extension: ${err.message}`, path, { cause: err });
+      throw err;
+    }
+  }
+  const config = parseConfig(text, path);
+  return resolved === undefined ? config : { ...config, extension: resolved };
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { declarationOf } from '../../activities/declarations.js';
 import { findPlaybook } from '../../playbooks/index.js';
 import { routeParamsSchema } from '../../workflows/runtime/engine-params.js';
+import { activityNamesOf } from '../../workflows/runtime/playbook-api.js';
 import type { Params } from '../../workflows/definitions.js';
 import type { RouteAction } from './route-schema.js';
 import type { TargetConfig } from './target-schema.js';
@@ -33,9 +34,9 @@ export function checkRoute(route: RouteAction & { name?: string }, path: (string
   const target: TargetConfig = Object.hasOwn(targets, route.target) ? (targets[route.target] as TargetConfig) : {};
   // One issue per route, each missing section once with the activities that need it.
   const missing = new Map<string, string[]>();
-  for (const activity of playbook.activities) {
+  for (const activity of activityNamesOf(playbook)) {
     const section = declarationOf(activity).section;
-    if (section !== undefined && target[section.name] === undefined) missing.set(section.hint, [...(missing.get(section.hint) ?? []), activity]);
+    if (section !== undefined && (target as Record<string, unknown>)[section.name] === undefined) missing.set(section.hint, [...(missing.get(section.hint) ?? []), activity]);
   }
   if (missing.size > 0) {
     const needs = [...missing].map(([hint, activities]) => `${hint} for ${activities.join(', ')}`).join('; ');

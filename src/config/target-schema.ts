@@ -29,3 +29,22 @@ export const TargetSchema = z
   .strict();
 
 export type TargetConfig = z.infer<typeof TargetSchema>;
+
+/** Sections a user's extension adds to targets (its `sections` export), by name. */
+const extensionSections = new Map<string, z.ZodType>();
+
+/** Add a section to the target schema; a name medic uses already, or another's, is an error. */
+export function registerTargetSection(name: string, schema: z.ZodType, from: string): void {
+  if (Object.hasOwn(TargetSchema.shape, name)) {
+    throw new Error(`${from}: the target section "${name}" is one of medic's own. To fix: name your section differently`);
+  }
+  const existing = extensionSections.get(name);
+  if (existing !== undefined && existing !== schema) throw new Error(`${from}: two extensions add a target section "${name}". To fix: rename one of them`);
+  extensionSections.set(name, schema);
+}
+
+/** The target schema with every section extensions added (each optional, checked like medic's own). */
+export function targetSchema(): typeof TargetSchema {
+  if (extensionSections.size === 0) return TargetSchema;
+  return TargetSchema.extend(Object.fromEntries([...extensionSections].map(([name, schema]) => [name, schema.optional()]))) as unknown as typeof TargetSchema;
+}

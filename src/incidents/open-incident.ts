@@ -41,6 +41,7 @@ export async function deliverSignal(
     target: route.target,
     params: route.params,
     dryRun: route.dryRun,
+    ...(route.dryRun && route.assume !== undefined && { assume: route.assume }),
     service: signal.service,
     alertname: signal.alertname,
     severity: signal.severity,

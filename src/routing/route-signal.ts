@@ -8,6 +8,8 @@ export interface RoutedSignal {
   target: string;
   params: Params;
   dryRun: boolean;
+  /** Dry run only: outcomes assumed per activity (medic signal --assume). */
+  assume?: Record<string, string[]>;
 }
 
 export type RouteDecision = { routed: true; decision: RoutedSignal } | { routed: false; reason: string };

@@ -1,12 +1,25 @@
+import { createRequire } from 'node:module';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicActivities } from '../../activities/contract.js';
 import { createGuardActivities, type GuardConfigView } from '../../activities/guards/guard-activities.js';
 import { GuardsSchema } from '../config/guards-schema.js';
+import type { MedicConfig } from '../config/config-schema.js';
+import { extensionActivities } from '../extension/extension-activities.js';
+import type { LoadedExtension } from '../extension/load-extension.js';
+import { writeWorkflowEntry } from '../extension/workflow-entry.js';
+import type { Logger } from 'pino';
 
 /** The workflow bundle's entry: the incident workflow and, through it, every playbook. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
+
+/**
+ * How medic's workflow bundles are built, everywhere one is (worker, tests, bench): libraries the
+ * workflows share are evaluated once per worker, not once per cached workflow (workflows/shared-modules.ts).
+ */
+export const MEDIC_BUNDLER_OPTIONS = { preloadModules: [join(dirname(WORKFLOWS_PATH), `shared-modules${extname(WORKFLOWS_PATH)}`)] };
 
 /**
  * Worker settings that size the worker to its machine (slots, cache, pollers), as the SDK names
@@ -37,19 +50,43 @@ export interface MedicWorkerOptions {
   dataConverter?: DataConverter;
   /** Slots, cache and pollers; without it: the SDK's defaults. */
   tuning?: MedicWorkerTuning;
+  /** A user's playbooks and activities (the configuration's `extension`), served beside medic's own. */
+  extension?: { loaded: LoadedExtension; config: MedicConfig; logger: Logger };
   /** How long a running step may finish on shutdown (default 20 seconds); tests that restart workers shorten it. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
+/** Where medic's own dependencies are: the generated entry lives outside them (src/extension/workflow-entry.ts). */
+const MEDIC_NODE_MODULES = (() => {
+  const workflowPackage = createRequire(import.meta.url).resolve('@temporalio/workflow/package.json');
+  return dirname(dirname(dirname(workflowPackage)));
+})();
+
+/** Let the bundler find @temporalio/workflow (and medic's other dependencies) for the generated entry. */
+type WebpackHook = NonNullable<NonNullable<WorkerOptions['bundlerOptions']>['webpackConfigHook']>;
+const resolveFromMedic: WebpackHook = (config) => ({
+  ...config,
+  resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), MEDIC_NODE_MODULES] },
+});
+
 export async function createMedicWorker(options: MedicWorkerOptions): Promise<Worker> {
+  const extension = options.extension;
   return Worker.create({
     ...options.tuning,
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     // Guard activities run as local activities of the incident; their config view comes from here.
-    activities: { ...createGuardActivities(options.guards ?? { guards: GuardsSchema.parse({}), targets: {} }), ...options.activities },
-    ...(options.workflowBundle !== undefined ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: {
+      ...createGuardActivities(options.guards ?? { guards: GuardsSchema.parse({}), targets: {} }),
+      ...options.activities,
+      ...(extension !== undefined && extensionActivities(extension.loaded, extension.config, extension.logger)),
+    },
+    ...(options.workflowBundle !== undefined
+      ? { workflowBundle: options.workflowBundle }
+      : extension !== undefined
+        ? { workflowsPath: writeWorkflowEntry(WORKFLOWS_PATH, extension.loaded.workflowsPath), bundlerOptions: { ...MEDIC_BUNDLER_OPTIONS, webpackConfigHook: resolveFromMedic } }
+        : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: MEDIC_BUNDLER_OPTIONS }),
     ...(options.dataConverter !== undefined && { dataConverter: options.dataConverter }),
     // Let a running step finish (and its result reach the history) on SIGTERM.
     shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',

@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Browser } from 'playwright-core';
 import { deliverSignal } from '../../src/incidents/open-incident.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
-import { createMedicWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { createMedicWorker, MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { stateQuery } from '../../workflows/definitions.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { testRoute, testSignal } from '../helpers/incidents.js';
@@ -49,7 +49,7 @@ describe('Temporal Web UI', () => {
       namespace: 'default',
       taskQueue: name,
       activities: fleet.activities,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+      workflowBundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger, ...MEDIC_BUNDLER_OPTIONS }),
     });
     const running = worker.run();
     try {

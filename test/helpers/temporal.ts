@@ -3,7 +3,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicActivities } from '../../activities/contract.js';
 import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
-import { createMedicWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { createMedicWorker, MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 
 // One dev server serves the whole run (scripts/run-tests.ts); each test gets its own task queue
 // and fingerprints, so tests in parallel never see each other's incidents.
@@ -26,7 +26,7 @@ export function testTemporal() {
     const [connection, native, bundle] = await Promise.all([
       Connection.connect({ address }),
       NativeConnection.connect({ address }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger, ...MEDIC_BUNDLER_OPTIONS }),
     ]);
     return { client: new Client({ connection, namespace: NAMESPACE }), native, bundle };
   })();

@@ -4,7 +4,7 @@ import { bundleWorkflowCode, type NativeConnection, type Worker, type WorkflowBu
 import type { MedicActivities } from '../../activities/contract.js';
 import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
 import { startTimeSkippingServer } from '../../src/testkit/index.js';
-import { createMedicWorker, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { createMedicWorker, MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { quietLogger } from './temporal.js';
 
 // One time-skipping test server per test file, started by the test kit (src/testkit: the pinned
@@ -39,7 +39,7 @@ export function timeSkipping(options: { workflowsPath?: string } = {}): Promise<
   shared ??= (async () => {
     const [env, bundle] = await Promise.all([
       startTimeSkippingServer({ install: false }),
-      bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, logger: quietLogger }),
+      bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, logger: quietLogger, ...MEDIC_BUNDLER_OPTIONS }),
     ]);
     return {
       env,

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
+import { MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { HISTORIES_DIR, loadHistoryFixture } from '../helpers/fixtures.js';
 
 // Recorded histories of shipped playbooks must replay on today's code: a change that would break
@@ -24,7 +24,7 @@ describe('replay of recorded incident histories', () => {
   });
 
   it('replays every recorded history on the current workflow code without nondeterminism', async () => {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet, ...MEDIC_BUNDLER_OPTIONS });
     for (const file of fixtures) {
       const { workflowId, history } = loadHistoryFixture(file);
       await assert.doesNotReject(Worker.runReplayHistory({ workflowBundle }, history, workflowId), `${file} no longer replays`);
@@ -42,7 +42,7 @@ describe('replay of recorded incident histories', () => {
 
   it('a guarded history replayed under another workflow id is not the recorded run, and fails', async () => {
     // Why fixtures keep their workflow id: guard request ids carry the incident id.
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet, ...MEDIC_BUNDLER_OPTIONS });
     const { history } = loadHistoryFixture('http-service-outage-guarded-holder.json');
     await assert.rejects(Worker.runReplayHistory({ workflowBundle }, history, 'some-other-id'), (err: unknown) => err instanceof DeterminismViolationError);
   });

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { ACTIVITIES, changesTarget, type Effect } from '../../activities/declarations.js';
+import { ACTIVITIES, changesTarget, declarationOf, type Effect } from '../../activities/declarations.js';
 
 // Finding 6 of the safety review: the kill switch held only the activities named in a fixed list
 // inside workflow code, so a new activity that changes a host escaped it and the guards. Now the
@@ -32,7 +32,7 @@ describe('activity declarations', () => {
       if (declaration.undo === undefined) continue;
       assert.ok(NAMES.includes(declaration.undo.activity), `${name}'s undo ${declaration.undo.activity} is declared`);
     }
-    assert.equal(ACTIVITIES[ACTIVITIES.isolate.undo?.activity ?? 'isolate'].effect, 'puts-back');
+    assert.equal(declarationOf(ACTIVITIES.isolate.undo?.activity ?? 'isolate').effect, 'puts-back');
   });
 
   it('the engine keeps no list of activity names of its own: the runtime reads the declarations', () => {

@@ -1,5 +1,4 @@
 import { log } from '@temporalio/workflow';
-import type { ActivityName } from '../../activities/contract.js';
 import { changesTarget, declarationOf } from '../../activities/declarations.js';
 import type { Params } from '../definitions.js';
 import { failureFacts, runStep, STOPPED, type StepEnv } from './step-runner.js';
@@ -8,7 +7,7 @@ import { verifiedSinceLastChange } from './target-facts.js';
 /** An undo registered by a successful step (from its activity's declaration). */
 export interface CompensationSpec {
   name: string;
-  activity: ActivityName;
+  activity: string;
   params?: Params;
 }
 

@@ -157,7 +157,7 @@ export class IncidentGuards implements StepGuards {
    * effect changes the target), then ask the guard its declaration names. Per attempt, so a
    * retried restart counts every restart against the budget.
    */
-  async beforeAttempt(activity: ActivityName, declaration: ActivityDeclaration<ActivityName>): Promise<void> {
+  async beforeAttempt(activity: string, declaration: ActivityDeclaration): Promise<void> {
     if (!this.enabled) return;
     const changes = changesTarget(declaration.effect);
     if (changes && this.paused !== null) await this.holdWhilePaused(activity);
@@ -186,7 +186,7 @@ export class IncidentGuards implements StepGuards {
   }
 
   /** After a step: a member back in rotation no longer counts against its pool. */
-  async afterStep(_activity: ActivityName, declaration: ActivityDeclaration<ActivityName>): Promise<void> {
+  async afterStep(_activity: string, declaration: ActivityDeclaration): Promise<void> {
     if (this.enabled && declaration.effect === 'puts-back') {
       await guards.guardReleaseIsolation({ requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target });
     }

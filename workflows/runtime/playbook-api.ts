@@ -1,7 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import type { z } from 'zod';
-import type { ActivityInput, ActivityName, ActivityOutput, StepInput } from '../../activities/contract.js';
-import type { RetryProfileName } from '../../activities/declarations.js';
+import type { StepOutput } from '../../activities/contract.js';
+import type { ActivityRef, RetryProfileName, StepResult, StepWith } from '../../activities/declarations.js';
 import type { Params } from '../definitions.js';
 import type { StepRetry } from './retry-profiles.js';
 
@@ -9,11 +9,11 @@ import type { StepRetry } from './retry-profiles.js';
  * What differs in one call from the activity's declaration (activities/declarations.ts): the
  * timeouts, heartbeat, retry profile, undo and dry-run result all come from there by default.
  */
-export interface StepOptions<K extends ActivityName> {
+export interface CallOptions<W extends object = object, O extends StepOutput = StepOutput> {
   /** Extra parameters for this call, merged over the incident's parameters. */
   params?: Params;
   /** Fields of the activity's input beyond the common ones (e.g. the escalation event). */
-  with?: Omit<ActivityInput<K>, keyof StepInput>;
+  with?: W;
   retry?: RetryProfileName | StepRetry;
   /** Time allowed for one attempt. */
   timeout?: Duration;
@@ -22,8 +22,13 @@ export interface StepOptions<K extends ActivityName> {
   /** `false`: register no undo for this step, even if the activity declares one. */
   undo?: false;
   /** What a dry run assumes the step returned (default: the activity's declared dry-run result). */
-  dryRun?: ActivityOutput<K>;
+  dryRun?: O;
 }
+
+/** The options of a step calling activity `K` (a shipped activity's name, or any declared one). */
+export type StepOptions<K extends string> = CallOptions<StepWith<K>, StepResult<K>>;
+
+type ShippedActivity = import('../../activities/contract.js').ActivityName;
 
 export type ApprovalResult = 'approved' | 'timed-out';
 export type EscalationResult = 'acked' | 'no-ack';
@@ -40,7 +45,9 @@ export interface PlaybookContext<P = Params> {
   readonly dryRun: boolean;
   readonly params: P;
   /** Run one activity as a named step: retried, recorded, guarded, its undo registered. */
-  step<K extends ActivityName>(name: string, activity: K, options?: StepOptions<K>): Promise<ActivityOutput<K>>;
+  step<K extends ShippedActivity>(name: string, activity: K, options?: StepOptions<K>): Promise<StepResult<K>>;
+  /** The same for an activity of the user's extension (defineActivity). */
+  step<I extends object, O extends StepOutput>(name: string, activity: ActivityRef<I, O>, options?: CallOptions<I, O>): Promise<O>;
   /**
    * Run something whose failure must not stop the playbook (evidence, a courtesy notice). A
    * failure is noted and `undefined` returned; a cancellation (abort, resolution) is never
@@ -69,7 +76,7 @@ export interface Playbook<S extends ParamsSchema = ParamsSchema> {
    * The activities it may call. The configuration check requires, for each route's target, the
    * sections those activities declare; a call to any other activity is refused.
    */
-  activities: readonly ActivityName[];
+  activities: readonly (ShippedActivity | Pick<ActivityRef, 'name'>)[];
   /**
    * Whether a `resolved` signal stops the playbook (its undos run).
    * False where the playbook's own actions can make the alert resolve, e.g. isolating a
@@ -88,3 +95,6 @@ export interface Playbook<S extends ParamsSchema = ParamsSchema> {
 export function definePlaybook<S extends ParamsSchema>(playbook: Playbook<S>): Playbook<S> {
   return playbook;
 }
+
+/** The names of the activities a playbook declares (shipped names and its extension's). */
+export const activityNamesOf = (playbook: Pick<Playbook, 'activities'>): string[] => playbook.activities.map((a) => (typeof a === 'string' ? a : a.name));

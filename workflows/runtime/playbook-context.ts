@@ -1,8 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import type { ActivityName, ActivityOutput } from '../../activities/contract.js';
-import { declarationOf } from '../../activities/declarations.js';
+import { activityNameOf, declarationOf, type ActivityRef, type StepResult } from '../../activities/declarations.js';
 import type { IncidentInput, JsonValue, Params } from '../definitions.js';
 import type { CompensationStack } from './compensations.js';
 import type { Escalations } from './escalations.js';
@@ -11,6 +10,7 @@ import type { IncidentRun } from './incident-run.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { PlaybookContext, StepOptions } from './playbook-api.js';
 import { failureFacts, runStep, type StepEnv } from './step-runner.js';
+import { APPROVAL } from './dry-run-assumptions.js';
 import { formatDuration } from '../../src/config/duration-schema.js';
 
 const words = (d: Duration): string => (typeof d === 'number' ? formatDuration(d) : String(d));
@@ -52,11 +52,12 @@ export function createPlaybookContext(deps: ContextDeps): PlaybookContext<Params
     dryRun: input.dryRun,
     params: deps.params,
 
-    async step<K extends ActivityName>(name: string, activity: K, options: StepOptions<K> = {}): Promise<ActivityOutput<K>> {
+    async step<K extends string>(name: string, called: K | ActivityRef, options: StepOptions<K> = {}): Promise<StepResult<K>> {
+      const activity = activityNameOf(called) as K;
       const done = journal.next<Extract<JournalEntry, { kind: 'step' }>>('step', name, (e) => e.name === name);
       if (done !== undefined) {
         if (done.failure !== undefined) throw ApplicationFailure.create({ type: done.failure.type, nonRetryable: true, message: done.failure.message });
-        return done.output as unknown as ActivityOutput<K>;
+        return done.output as unknown as StepResult<K>;
       }
       await checkpoint();
       const entry = journal.record<Extract<JournalEntry, { kind: 'step' }>>({ kind: 'step', name });
@@ -93,8 +94,9 @@ export function createPlaybookContext(deps: ContextDeps): PlaybookContext<Params
 
     async approval(question, { timeout }) {
       if (input.dryRun) {
-        timeline.add('step-dry-run', `would wait up to ${words(timeout)} for approval: ${question}`);
-        return 'approved';
+        const assumed = stepEnv.assumed?.next(APPROVAL) === 'timed-out' ? 'timed-out' : 'approved';
+        timeline.add('step-dry-run', `would wait up to ${words(timeout)} for approval: ${question} (assumed ${assumed})`);
+        return assumed;
       }
       let entry = journal.next<Extract<JournalEntry, { kind: 'approval' }>>('approval', question, (e) => e.question === question);
       if (entry?.result !== undefined) return entry.result;

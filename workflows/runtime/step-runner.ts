@@ -1,8 +1,9 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import { isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
-import type { ActivityName, ActivityOutput, MedicActivities } from '../../activities/contract.js';
-import { declarationOf, type ActivityDeclaration } from '../../activities/declarations.js';
+import type { MedicActivities } from '../../activities/contract.js';
+import { declarationOf, type ActivityDeclaration, type StepResult } from '../../activities/declarations.js';
 import type { Params } from '../definitions.js';
+import type { DryRunAssumptions } from './dry-run-assumptions.js';
 import type { StepOptions } from './playbook-api.js';
 import { RETRY, backoffMs, type StepRetry } from './retry-profiles.js';
 import type { IncidentMetrics } from './incident-metrics.js';
@@ -25,9 +26,9 @@ export const STOPPED = 'Stopped';
 
 export interface StepGuards {
   /** Before each attempt: hold while paused, ask the blast radius and the restart budget. Throws GuardRefused. */
-  beforeAttempt(activity: ActivityName, declaration: ActivityDeclaration<ActivityName>): Promise<void>;
+  beforeAttempt(activity: string, declaration: ActivityDeclaration): Promise<void>;
   /** After a successful step: a member back in rotation no longer counts against its pool. */
-  afterStep(activity: ActivityName, declaration: ActivityDeclaration<ActivityName>): Promise<void>;
+  afterStep(activity: string, declaration: ActivityDeclaration): Promise<void>;
 }
 
 export interface StepEnv {
@@ -38,8 +39,10 @@ export interface StepEnv {
   timeline: Timeline;
   metrics: IncidentMetrics;
   facts: TargetFacts;
+  /** A dry run's assumed outcomes (medic signal --assume); absent: the declared dry-run results. */
+  assumed?: DryRunAssumptions;
   /** The activities the playbook declared; undefined for engine steps (escalations, undos). */
-  allowed?: readonly ActivityName[];
+  allowed?: readonly string[];
   guards?: StepGuards;
   /** Called with the step now running (or undefined), for current details and state. */
   onRunning(label: string | undefined): void;
@@ -73,17 +76,33 @@ function playbookBug(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: PLAYBOOK_BUG, nonRetryable: true, message });
 }
 
-const retryOf = (retry: StepOptions<ActivityName>['retry'], fallback: keyof typeof RETRY): StepRetry =>
+const retryOf = (retry: StepOptions<string>['retry'], fallback: keyof typeof RETRY): StepRetry =>
   typeof retry === 'string' ? RETRY[retry] : (retry ?? RETRY[fallback]);
 
+/** A dry run's step: recorded, nothing called; the result is the declared one unless an outcome is assumed. */
+function dryRunStep<O>(env: StepEnv, name: string, activity: string, declaration: ActivityDeclaration, result: O, params: Params): O {
+  const assumed = env.assumed?.next(activity);
+  env.timeline.add('step-dry-run', `would run ${name} (${activity})${assumed !== undefined ? `, assumed ${assumed}` : ''}`, {
+    step: name,
+    data: { activity, params, ...(assumed !== undefined && { assumed }) },
+  });
+  if (assumed === 'fail') {
+    throw ApplicationFailure.create({ type: STEP_FAILED, nonRetryable: true, message: `step "${name}" failed (assumed in this dry run)`, details: [{ step: name, attempts: 1, errorType: 'Assumed' }] });
+  }
+  if ((assumed === 'healthy' || assumed === 'unhealthy') && declaration.effect === 'verifies') {
+    return { ...result, healthy: assumed === 'healthy', summary: `dry run: assumed ${assumed}` };
+  }
+  return result;
+}
+
 /** One named step: checks, attempts with backoff, timeline entries; throws StepFailed after the last attempt. */
-export async function runStep<K extends ActivityName>(
+export async function runStep<K extends string>(
   env: StepEnv,
   name: string,
   activity: K,
   options: StepOptions<K> & { stopIf?: () => boolean } = {},
-): Promise<ActivityOutput<K>> {
-  const declaration = declarationOf(activity);
+): Promise<StepResult<K>> {
+  const declaration = declarationOf(activity) as ActivityDeclaration<StepResult<K>>;
   const input = { incidentId: env.incidentId, target: env.target, params: { ...env.params, ...options.params } };
   const retry = retryOf(options.retry, declaration.retry);
 
@@ -93,21 +112,20 @@ export async function runStep<K extends ActivityName>(
   if (declaration.effect === 'puts-back' && !verifiedSinceLastChange(env.facts) && !env.dryRun) {
     throw playbookBug(`refused to ${name}: no verify has passed since the last change to ${env.target}, so it stays out of rotation`);
   }
-  if (env.dryRun) {
-    env.timeline.add('step-dry-run', `would run ${name} (${activity})`, { step: name, data: { activity, params: input.params } });
-    return options.dryRun ?? declaration.dryRun;
-  }
+  if (env.dryRun) return dryRunStep(env, name, activity, declaration, options.dryRun ?? declaration.dryRun, input.params);
 
   for (let attempt = 1; ; attempt++) {
     if (options.stopIf?.() === true) throw ApplicationFailure.create({ type: STOPPED, nonRetryable: true, message: `${name} was called off before attempt ${attempt}` });
-    await env.guards?.beforeAttempt(activity, declaration as ActivityDeclaration<ActivityName>);
+    await env.guards?.beforeAttempt(activity, declaration);
     const label = `${name} (attempt ${attempt} of ${retry.maximumAttempts})`;
     env.onRunning(label);
     env.timeline.add('step-started', `started ${name}`, { step: name, attempt, data: { activity } });
     noteAttempt(env.facts, declaration.effect);
     const startedAt = Date.now();
     try {
-      const call = activities[activity] as unknown as { executeWithOptions(options: object, args: unknown[]): Promise<ActivityOutput<K>> };
+      const call = (activities as unknown as Record<string, { executeWithOptions(options: object, args: unknown[]): Promise<StepResult<K>> }>)[activity] as {
+        executeWithOptions(options: object, args: unknown[]): Promise<StepResult<K>>;
+      };
       const heartbeat = options.heartbeat ?? declaration.heartbeat;
       const output = await call.executeWithOptions(
         {
@@ -129,7 +147,7 @@ export async function runStep<K extends ActivityName>(
       });
       env.metrics.stepAttempt(activity, 'succeeded', durationMs);
       env.onRunning(undefined);
-      await env.guards?.afterStep(activity, declaration as ActivityDeclaration<ActivityName>);
+      await env.guards?.afterStep(activity, declaration);
       return output;
     } catch (err) {
       env.onRunning(undefined);
