@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityName, EscalateInput, MedicActivities, StepInput } from '../../activities/contract.js';
+import type { ActivityName, EscalateInput, MedicActivities, StepInput, StepOutput } from '../../activities/contract.js';
+import { declaredActivities } from '../../activities/declarations.js';
 import { FailureType } from '../../activities/contract.js';
 import { TestKitError } from './test-kit-error.js';
 
@@ -9,7 +10,8 @@ import { TestKitError } from './test-kit-error.js';
  * - `'fail'`: a retryable failure, as a target that refuses connections (medic retries it);
  * - `'fatal'`: a non-retryable failure, as an unknown target (medic stops the step at once);
  * - `{ fail: message }` / `{ fatal: message }`, optionally with the failure's `type`;
- * - `{ returns: fields }`: succeed, with these fields over the fake's usual output;
+ * - `{ returns: fields }`: succeed, with these fields over the fake's usual output (for an added
+ *   activity: over its declared dry-run result, without running its implementation);
  * - `'hang'`: heartbeat until cancelled (holds the time-skipping clock: see docs/testkit.md);
  * - `'slow'`: 1.5 s of real time, then succeed.
  */
@@ -81,13 +83,19 @@ export class FakeFleet {
 
   /**
    * Add a user activity: it is scripted and recorded like the shipped ones and, when its outcome
-   * lets it succeed, runs `impl` (default: a summary that says it ran). Add before the worker
-   * starts (`startTestEnvironment` reads the fleet's activities once).
+   * lets it succeed, runs `impl` (default: the dry-run result its declaration gives, so a playbook
+   * that reads the output's fields still runs). Add before the worker starts
+   * (`startTestEnvironment` reads the fleet's activities once).
    */
   add<I extends StepInput, O>(name: string, impl?: FleetActivity<I, O>): this {
     if (isShipped(name)) throw new TestKitError(`"${name}" is one of medic's own activities; the fleet fakes it already. To fix: script it with fleet.script('${name}', [...])`);
-    this.extra.set(name, (impl ?? (async (input: StepInput) => ({ summary: `${name} on ${input.target}: done (fake)` }))) as FleetActivity<never>);
+    this.extra.set(name, (impl ?? (async (input: StepInput) => fakeOutput(name, input))) as FleetActivity<never>);
     return this;
+  }
+
+  /** Whether the fleet serves this activity (a shipped one, or one added). */
+  has(name: string): boolean {
+    return isShipped(name) || this.extra.has(name);
   }
 
   /** Activity names in call order, e.g. ['isolate', 'diagnose', 'restart', ...]. */
@@ -107,8 +115,9 @@ export class FakeFleet {
         name,
         async (input: StepInput) => {
           const outcome = await this.perform(name, input);
-          const out = await (impl as FleetActivity)(input);
-          return withReturns(out, outcome);
+          // A scripted result stands in for the implementation: it is not run.
+          if (typeof outcome === 'object' && 'returns' in outcome) return withReturns(fakeOutput(name, input), outcome);
+          return (impl as FleetActivity)(input);
         },
       ]),
     );
@@ -202,6 +211,12 @@ export class FakeFleet {
 
 const SHIPPED: readonly ActivityName[] = ['isolate', 'rejoin', 'diagnose', 'restart', 'verify', 'rollback', 'rollforward', 'escalate'];
 const isShipped = (name: string): boolean => (SHIPPED as readonly string[]).includes(name);
+
+/** A user activity's fake answer: its declared dry-run result, in the fleet's words. */
+function fakeOutput(name: string, input: StepInput): StepOutput {
+  const declared = declaredActivities().get(name)?.dryRun as StepOutput | undefined;
+  return { ...declared, summary: `${name} on ${input.target}: done (fake)` };
+}
 
 const scriptKey = (activity: string, target: string | undefined): string => (target === undefined ? activity : `${activity}\u0000${target}`);
 

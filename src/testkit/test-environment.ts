@@ -7,12 +7,17 @@ import { GuardsSchema } from '../config/guards-schema.js';
 import { deliverSignal } from '../incidents/open-incident.js';
 import { makeSignal } from '../signals/make-signal.js';
 import type { SignalInput } from '../signals/signal-schema.js';
-import { createMedicWorker, WORKFLOWS_PATH } from '../worker/create-worker.js';
+import { createMedicWorker, MEDIC_BUNDLER_OPTIONS, resolveFromMedic, WORKFLOWS_PATH } from '../worker/create-worker.js';
+import { loadExtension } from '../extension/load-extension.js';
+import { writeWorkflowEntry } from '../extension/workflow-entry.js';
 import type { Params } from '../../workflows/definitions.js';
 import { findPlaybook } from '../../playbooks/index.js';
+import { ACTIVITIES } from '../../activities/declarations.js';
+import type { StepInput } from '../../activities/contract.js';
 import { parseRouteParams } from '../../workflows/runtime/engine-params.js';
 import { durationToMs, type TestDuration } from './duration.js';
 import { FakeFleet, type FleetActivity } from './fake-fleet.js';
+import { silentLogger } from './silent-logger.js';
 import type { ProvisionOptions } from './provision-test-server.js';
 import { TestIncident } from './test-incident.js';
 import { TimeSkippingLease } from './time-skipping-lease.js';
@@ -25,10 +30,14 @@ export interface TestEnvironmentOptions extends ProvisionOptions {
   /** Your own activities, by name: added to the fleet, so they are scripted and recorded too. */
   activities?: Record<string, FleetActivity<never>>;
   /**
-   * The workflow bundle's entry (default: medic's own, with the shipped playbooks). Point it at a
-   * file of yours that re-exports medic's workflows and registers your playbooks.
+   * Your extension, as the configuration's `extension` names it (absolute paths): its playbooks
+   * are bundled beside the shipped ones; its activities run below the fleet (scripted and
+   * recorded; an activity it declares but `activities` here replaces, or with no activities
+   * module, answers with its declared dry-run result).
    */
-  workflowsPath?: string;
+  extension?: { workflows: string; activities?: string };
+  /** Each target's configuration sections, as in the configuration's `targets` (what your activities read). */
+  targets?: Record<string, Record<string, unknown>>;
   /** Pools for the blast-radius guard: name -> members and how many may be out at once. */
   pools?: Record<string, { members: string[]; maxIsolated?: number | string }>;
   /** The restart budget per target (default: 3 an hour, as in production). */
@@ -47,7 +56,7 @@ export interface OpenIncidentOptions {
   alert?: Partial<Pick<SignalInput, 'alertname' | 'service' | 'severity' | 'fingerprint' | 'summary' | 'labels'>>;
 }
 
-/** Workflow bundles by entry: bundling takes seconds, so each test process does it once per entry. */
+/** Workflow bundles by entry: bundling takes seconds, so each test process does it once per extension. */
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
 /**
@@ -125,15 +134,15 @@ export class MedicTestEnvironment {
 
 /**
  * One call for a playbook test: the pinned time-skipping server (installed once per machine when
- * missing, see docs/testkit.md), its client, and a medic worker serving the shipped playbooks (or
- * `workflowsPath`) with a fake fleet below the activity boundary.
+ * missing, see docs/testkit.md), its client, and a medic worker serving the shipped playbooks and
+ * those of your extension, with a fake fleet below the activity boundary.
  */
 export async function startTestEnvironment(options: TestEnvironmentOptions = {}): Promise<MedicTestEnvironment> {
   const fleet = options.fleet ?? new FakeFleet();
+  const entry = await serveExtension(fleet, options);
   for (const [name, impl] of Object.entries(options.activities ?? {})) fleet.add(name, impl);
   const taskQueue = options.taskQueue ?? `medic-test-${randomUUID().slice(0, 8)}`;
-  const workflowsPath = options.workflowsPath ?? WORKFLOWS_PATH;
-  const [temporal, workflowBundle] = await Promise.all([startTimeSkippingServer(options), bundle(workflowsPath)]);
+  const [temporal, workflowBundle] = await Promise.all([startTimeSkippingServer(options), bundle(entry)]);
   try {
     const worker = await createMedicWorker({
       connection: temporal.nativeConnection,
@@ -161,10 +170,36 @@ export async function startTestEnvironment(options: TestEnvironmentOptions = {})
   }
 }
 
+/**
+ * Load the extension as `medic worker` does (its playbooks and declarations registered in this
+ * process too, so parameters are checked at once), put its implementations below the fleet, and
+ * return the bundle's entry.
+ */
+async function serveExtension(fleet: FakeFleet, options: TestEnvironmentOptions): Promise<string> {
+  if (options.extension === undefined) return WORKFLOWS_PATH;
+  const loaded = await loadExtension(options.extension);
+  const targets = options.targets ?? {};
+  for (const [name, implemented] of loaded.activities) {
+    if (Object.hasOwn(options.activities ?? {}, name)) continue;
+    const target = (input: StepInput) => (Object.hasOwn(targets, input.target) ? (targets[input.target] as Record<string, unknown>) : {});
+    fleet.add(name, (input: StepInput) => implemented.run(input, { target: target(input), logger: silentLogger }));
+  }
+  for (const name of declaredByExtension(loaded.playbooks)) if (!fleet.has(name) && !Object.hasOwn(options.activities ?? {}, name)) fleet.add(name);
+  return writeWorkflowEntry(WORKFLOWS_PATH, loaded.workflowsPath);
+}
+
+/** The activities the extension's playbooks call that medic does not ship. */
+function declaredByExtension(playbookNames: string[]): string[] {
+  const names = playbookNames.flatMap((name) => (findPlaybook(name)?.activities ?? []).map((a) => (typeof a === 'string' ? a : a.name)));
+  return [...new Set(names)].filter((name) => !Object.hasOwn(ACTIVITIES, name));
+}
+
 function bundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
   let made = bundles.get(workflowsPath);
   if (made === undefined) {
-    made = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    // As medic worker bundles: shared modules preloaded; a generated entry outside medic's folder
+    // still finds medic's dependencies.
+    made = bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN'), ...MEDIC_BUNDLER_OPTIONS, webpackConfigHook: resolveFromMedic });
     made.catch(() => bundles.delete(workflowsPath));
     bundles.set(workflowsPath, made);
   }
