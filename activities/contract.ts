@@ -25,6 +25,20 @@ export interface RollbackOutput extends StepOutput {
   toVersion: string;
 }
 
+/** What a configured command does to its target: the playbook states it at the call, the configuration declares it. */
+export type CommandEffect = 'changes' | 'read-only';
+
+export interface CommandInput extends StepInput {
+  /** The action's name under `targets.<target>.commands`; its argv comes from there, never from the call. */
+  action: string;
+  /** What the playbook expects the action to do; the activity refuses when the configuration says otherwise. */
+  effect: CommandEffect;
+}
+
+export interface CommandOutput extends StepOutput {
+  exitCode: number;
+}
+
 export type EscalationEvent = 'trigger' | 'acknowledge' | 'resolve';
 
 export interface EscalateInput extends StepInput {
@@ -42,6 +56,7 @@ export interface MedicActivities {
   rollback(input: StepInput): Promise<RollbackOutput>;
   rollforward(input: StepInput): Promise<StepOutput>;
   escalate(input: EscalateInput): Promise<StepOutput>;
+  command(input: CommandInput): Promise<CommandOutput>;
 }
 
 export type ActivityName = keyof MedicActivities;
@@ -62,4 +77,6 @@ export const FailureType = {
   DeliveryRejected: 'DeliveryRejected',
   /** A notification endpoint answered 5xx or 429, or timed out; retryable. */
   DeliveryFailed: 'DeliveryFailed',
+  /** A configured command exited non-zero or ran past its timeout; retryable only where its configuration says so. */
+  CommandFailed: 'CommandFailed',
 } as const;

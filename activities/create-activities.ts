@@ -2,8 +2,9 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { MedicConfig } from '../src/config/config-schema.js';
 import type { TargetConfig } from '../src/config/target-schema.js';
-import type { ActivityName, EscalateInput, MedicActivities, StepInput } from './contract.js';
+import type { ActivityName, CommandInput, EscalateInput, MedicActivities, StepInput } from './contract.js';
 import { ACTIVITIES, type TargetSection } from './declarations.js';
+import { runConfiguredCommand } from './command/run-configured-command.js';
 import { captureEvidence } from './diagnose/capture-evidence.js';
 import { sendEscalation } from './escalate/send-escalation.js';
 import { misconfigured, toActivityFailure, unknownTarget } from './failures.js';
@@ -80,5 +81,6 @@ export function createActivities({ config, logger }: ActivityDeps): MedicActivit
     diagnose: step(async (input) => captureEvidence(input.target, targetOf(input))),
     // Escalation works for targets outside the inventory too: it is the fallback of last resort.
     escalate: step(async (input: EscalateInput) => sendEscalation(input, config.escalation, lookup(input.target)?.pool, logger)),
+    command: step(async (input: CommandInput) => runConfiguredCommand(input, needs('command', input, 'commands'))),
   };
 }

@@ -11,7 +11,7 @@ import type { Params } from '../workflows/definitions.js';
 export type RetryProfileName = 'quick' | 'careful' | 'compensation' | 'once';
 
 /** The configuration sections of a target (src/config/target-schema.ts) medic's activities need. */
-export type TargetSection = 'haproxy' | 'process' | 'verify' | 'release' | 'diagnose';
+export type TargetSection = 'haproxy' | 'process' | 'verify' | 'release' | 'diagnose' | 'commands';
 
 /** What an activity does to its target, as far as safety is concerned. */
 export type Effect =
@@ -38,7 +38,13 @@ export interface UndoDeclaration<O extends StepOutput = StepOutput> {
 }
 
 export interface ActivityDeclaration<O extends StepOutput = StepOutput> {
+  /** The effect of every call; for an activity with `effectOf`, the effect assumed when a call states none. */
   effect: Effect;
+  /**
+   * Where the effect depends on the call (a configured command): the effect the call states. The
+   * engine treats each call by it; the activity refuses a call whose configuration says otherwise.
+   */
+  effectOf?(input: StepInput & Record<string, unknown>): Effect;
   /** Which guard counts this call: the blast radius (isolations per pool) or the restart budget. */
   guard?: 'blast-radius' | 'restart-budget';
   undo?: UndoDeclaration<O>;
@@ -109,6 +115,16 @@ export const ACTIVITIES: { readonly [K in ActivityName]: ActivityDeclaration<Act
   },
   rollforward: { effect: 'changes', timeout: '3 minutes', heartbeat: '30 seconds', retry: 'careful', section: release, dryRun: dry },
   escalate: { effect: 'notifies', timeout: '2 minutes', retry: 'quick', dryRun: { summary: 'dry run: nobody notified' } },
+  command: {
+    // Unless the call says 'read-only', a command is a change: the safe assumption.
+    effect: 'changes',
+    effectOf: (input) => (input.effect === 'read-only' ? 'reads' : 'changes'),
+    timeout: '11 minutes', // a configured command may run 10 (src/config/command-schema.ts); it heartbeats
+    heartbeat: '30 seconds',
+    retry: 'careful', // used only when the action is configured retryable
+    section: { name: 'commands', hint: 'a commands section (an action with argv and effect)' },
+    dryRun: { summary: 'dry run: nothing was run', exitCode: 0 },
+  },
 };
 
 /** Activities a user's extension declared (see defineActivity); the shipped ones are above. */
@@ -172,3 +188,9 @@ export function declarationOf(activity: string): ActivityDeclaration {
 export type StepWith<K extends string> = K extends ActivityName ? Omit<ActivityInput<K>, keyof StepInput> : object;
 /** What a step of that activity returns. */
 export type StepResult<K extends string> = K extends ActivityName ? ActivityOutput<K> : StepOutput;
+
+/** The declaration as it applies to one call: its effect stated by the call where the activity lets it. */
+export function declarationForCall(activity: string, input: StepInput): ActivityDeclaration {
+  const declaration = declarationOf(activity);
+  return declaration.effectOf === undefined ? declaration : { ...declaration, effect: declaration.effectOf(input as StepInput & Record<string, unknown>) };
+}

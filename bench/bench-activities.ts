@@ -48,5 +48,6 @@ export function createBenchActivities(sink: TimingSink): MedicActivities {
     rollback: step('rollback', { summary: 'bench: rolled back', fromVersion: 'v2', toVersion: 'v1' }),
     rollforward: step('rollforward', { summary: 'bench: rolled forward' }),
     escalate: step('escalate', { summary: 'bench: escalated' }),
+    command: step('command', { summary: 'bench: command ran', exitCode: 0 }),
   };
 }

@@ -5,6 +5,7 @@ import { registerDeadLetterCommand } from './dead-letter-command.js';
 import { registerIncidentCommands } from './incident-commands.js';
 import { registerGuardCommands } from './guard-commands.js';
 import { registerQueryCommands } from './query-commands.js';
+import { registerReplayCommand } from './replay-command.js';
 import { registerIntakeCommand } from './intake-command.js';
 import { registerSignalCommand } from './signal-command.js';
 import { registerWorkerCommands } from './worker-commands.js';
@@ -22,6 +23,7 @@ function buildProgram(): Command {
   registerCodecCommand(program);
   registerGuardCommands(program);
   registerDeadLetterCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 

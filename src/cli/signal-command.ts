@@ -10,6 +10,7 @@ import { parseAssumptions } from '../incidents/dry-run-assumptions.js';
 import { findPlaybook } from '../../playbooks/index.js';
 import type { RoutedSignal } from '../routing/route-signal.js';
 import { CliError, EXIT } from './cli-error.js';
+import { driverPlan, formatDriverPlan } from './driver-plan.js';
 import { cliClient, cliConfig, cliEnv, webUiLink } from './context.js';
 
 interface SignalFlags {
@@ -26,6 +27,7 @@ interface SignalFlags {
   json?: boolean;
   dryRun?: boolean;
   assume: string[];
+  plan?: boolean;
 }
 
 function parseLabel(value: string, previous: string[]): string[] {
@@ -136,6 +138,7 @@ export function registerSignalCommand(program: Command): void {
     )
     .option('--intake <url>', 'send through a running intake (POST <url>/v1/signals, signed with MEDIC_INTAKE_HMAC_SECRET) instead of straight to Temporal')
     .option('--json', 'print the result as JSON')
+    .option('--plan', 'send nothing: route the signal and print what its playbook would act on (argv, HAProxy backend and server, URLs; secrets redacted)')
     .addHelpText(
       'after',
       '\nExamples:\n  medic signal --alertname HighErrorRate --service checkout-api --severity critical --label instance=checkout-api\n  medic signal --alertname HighErrorRate --service checkout-api --dry-run --assume verify=unhealthy --assume approval=timed-out\n  echo \'{"alertname":"DiskFull","service":"billing"}\' | medic signal -f - --intake http://localhost:8787',
@@ -162,6 +165,14 @@ export function registerSignalCommand(program: Command): void {
       if (routing !== undefined && !routing.routed) throw new CliError(`signal not routed: ${routing.reason}`, EXIT.failure);
       const routed = routing?.routed === true ? routing.decision : undefined;
       const route = routed === undefined ? undefined : withDryRun(routed, flags);
+      if (flags.plan === true) {
+        if (route === undefined) throw new CliError('--plan shows what a firing signal would act on; a resolution only closes the open incident. To fix: drop --status resolved', EXIT.usage);
+        const plan = driverPlan(config, route);
+        console.log(flags.json === true ? JSON.stringify({ route, plan }, null, 2) : formatDriverPlan(plan, 'nothing').join('\n'));
+        return;
+      }
+      // A dry run shows first what it would act on, as --plan does, then opens its incident.
+      if (route?.dryRun === true && flags.json !== true) console.log(formatDriverPlan(driverPlan(config, route), 'dry run').join('\n'));
       const client = await cliClient(env);
       try {
         const delivery =

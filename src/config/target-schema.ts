@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommandsSchema } from './command-schema.js';
 import { DiagnoseSchema } from './diagnose-schema.js';
 import { HaproxyTargetSchema } from './haproxy-schema.js';
 import { ProcessSchema } from './process-schema.js';
@@ -25,6 +26,8 @@ export const TargetSchema = z
     release: ReleaseSchema.optional(),
     /** diagnose: log lines, a debug endpoint, the size cap. */
     diagnose: DiagnoseSchema.optional(),
+    /** command: named actions, each a fixed argv (see command-schema.ts). */
+    commands: CommandsSchema.optional(),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActivityName, EscalateInput, MedicActivities, StepInput, StepOutput } from '../../activities/contract.js';
-import { declaredActivities } from '../../activities/declarations.js';
+import type { ActivityName, CommandInput, EscalateInput, MedicActivities, StepInput, StepOutput } from '../../activities/contract.js';
+import { ACTIVITIES, declaredActivities } from '../../activities/declarations.js';
 import { FailureType } from '../../activities/contract.js';
 import { TestKitError } from './test-kit-error.js';
 
@@ -40,6 +40,9 @@ export interface FleetCall {
   params: StepInput['params'];
   /** For escalate: trigger, acknowledge or resolve. */
   event?: string;
+  /** For command: the configured action and the effect the playbook stated at the call. */
+  action?: string;
+  effect?: string;
   outcome: 'ok' | 'failed' | 'cancelled';
 }
 
@@ -141,7 +144,8 @@ export class FakeFleet {
 
   private async perform(activity: string, input: StepInput): Promise<Outcome> {
     const outcome = this.next(activity, input.target);
-    const event = (input as Partial<EscalateInput>).event;
+    const { event } = input as Partial<EscalateInput>;
+    const { action, effect } = input as Partial<CommandInput>;
     const ctx = Context.current();
     const call: FleetCall = {
       activity,
@@ -151,6 +155,8 @@ export class FakeFleet {
       params: input.params,
       outcome: 'ok',
       ...(event !== undefined && { event }),
+      ...(action !== undefined && { action }),
+      ...(effect !== undefined && { effect }),
     };
     this.calls.push(call);
     const failure = failureOf(activity, input.target, outcome);
@@ -205,12 +211,14 @@ export class FakeFleet {
         return withReturns({ summary: `rolled forward to ${this.version}` }, outcome);
       },
       escalate: async (input) => withReturns({ summary: `${input.event} sent to test channel` }, await this.perform('escalate', input)),
+      command: async (input) =>
+        withReturns({ summary: `${input.action} on ${input.target}: exit 0`, exitCode: 0, data: { action: input.action, exitCode: 0 } }, await this.perform('command', input)),
     };
   }
 }
 
-const SHIPPED: readonly ActivityName[] = ['isolate', 'rejoin', 'diagnose', 'restart', 'verify', 'rollback', 'rollforward', 'escalate'];
-const isShipped = (name: string): boolean => (SHIPPED as readonly string[]).includes(name);
+/** medic's own activities, as their declarations list them (no list of names kept here). */
+const isShipped = (name: string): boolean => Object.hasOwn(ACTIVITIES, name);
 
 /** A user activity's fake answer: its declared dry-run result, in the fleet's words. */
 function fakeOutput(name: string, input: StepInput): StepOutput {

@@ -69,6 +69,19 @@ export const resolveFromMedic: WebpackHook = (config) => ({
   resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), MEDIC_NODE_MODULES] },
 });
 
+/**
+ * What a worker bundles: medic's workflows entry and, when the configuration names an extension,
+ * its workflows module beside them. `medic replay` bundles the same, so it checks what will run.
+ */
+export function workflowSource(medicWorkflows: string, extensionWorkflows?: string): { workflowsPath: string; webpackConfigHook?: WebpackHook } {
+  return extensionWorkflows === undefined ? { workflowsPath: medicWorkflows } : { workflowsPath: writeWorkflowEntry(medicWorkflows, extensionWorkflows), webpackConfigHook: resolveFromMedic };
+}
+
+const bundlerInput = (source: ReturnType<typeof workflowSource>) => ({
+  workflowsPath: source.workflowsPath,
+  bundlerOptions: { ...MEDIC_BUNDLER_OPTIONS, ...(source.webpackConfigHook !== undefined && { webpackConfigHook: source.webpackConfigHook }) },
+});
+
 export async function createMedicWorker(options: MedicWorkerOptions): Promise<Worker> {
   const extension = options.extension;
   return Worker.create({
@@ -84,9 +97,7 @@ export async function createMedicWorker(options: MedicWorkerOptions): Promise<Wo
     },
     ...(options.workflowBundle !== undefined
       ? { workflowBundle: options.workflowBundle }
-      : extension !== undefined
-        ? { workflowsPath: writeWorkflowEntry(WORKFLOWS_PATH, extension.loaded.workflowsPath), bundlerOptions: { ...MEDIC_BUNDLER_OPTIONS, webpackConfigHook: resolveFromMedic } }
-        : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: MEDIC_BUNDLER_OPTIONS }),
+      : bundlerInput(workflowSource(WORKFLOWS_PATH, extension?.loaded.workflowsPath))),
     ...(options.dataConverter !== undefined && { dataConverter: options.dataConverter }),
     // Let a running step finish (and its result reach the history) on SIGTERM.
     shutdownGraceTime: options.shutdownGraceTime ?? '20 seconds',

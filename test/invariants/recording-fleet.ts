@@ -79,6 +79,7 @@ export class RecordingFleet {
       rollback: wrap('rollback'),
       rollforward: wrap('rollforward'),
       escalate: wrap('escalate'),
+      command: wrap('command'),
     };
   }
 }

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { ACTIVITIES, changesTarget, declarationOf, type Effect } from '../../activities/declarations.js';
+import type { CommandInput } from '../../activities/contract.js';
+import { ACTIVITIES, changesTarget, declarationForCall, declarationOf, type Effect } from '../../activities/declarations.js';
 
 // Finding 6 of the safety review: the kill switch held only the activities named in a fixed list
 // inside workflow code, so a new activity that changes a host escaped it and the guards. Now the
@@ -18,7 +19,17 @@ describe('activity declarations', () => {
     for (const [name, declaration] of Object.entries(ACTIVITIES)) {
       assert.equal(changesTarget(declaration.effect), held[declaration.effect], `${name} (${declaration.effect})`);
     }
-    assert.deepEqual(NAMES.filter((n) => changesTarget(ACTIVITIES[n as keyof typeof ACTIVITIES].effect)).sort(), ['isolate', 'rejoin', 'restart', 'rollback', 'rollforward']);
+    assert.deepEqual(NAMES.filter((n) => changesTarget(ACTIVITIES[n as keyof typeof ACTIVITIES].effect)).sort(), ['command', 'isolate', 'rejoin', 'restart', 'rollback', 'rollforward']);
+  });
+
+  it('a command is held or not by the effect its call states, and is a change when the call states none', () => {
+    const call = (effect: unknown): CommandInput => ({ incidentId: 'i', target: 't', params: {}, action: 'cleanup', effect: effect as CommandInput['effect'] });
+    assert.equal(declarationForCall('command', call('changes')).effect, 'changes');
+    assert.equal(declarationForCall('command', call('read-only')).effect, 'reads');
+    assert.equal(changesTarget(declarationForCall('command', call('read-only')).effect), false);
+    for (const unstated of [undefined, 'reads', 'READ-ONLY']) assert.equal(declarationForCall('command', call(unstated)).effect, 'changes', String(unstated));
+    // Activities whose effect is fixed ignore what a call says.
+    assert.equal(declarationForCall('restart', { incidentId: 'i', target: 't', params: {} }).effect, 'changes');
   });
 
   it('the guards count what the declarations say: isolations against the blast radius, restarts against the budget', () => {

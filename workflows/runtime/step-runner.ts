@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import { isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
-import type { MedicActivities } from '../../activities/contract.js';
-import { declarationOf, type ActivityDeclaration, type StepResult } from '../../activities/declarations.js';
+import type { MedicActivities, StepInput } from '../../activities/contract.js';
+import { declarationForCall, type ActivityDeclaration, type StepResult } from '../../activities/declarations.js';
 import type { Params } from '../definitions.js';
 import type { DryRunAssumptions } from './dry-run-assumptions.js';
 import type { StepOptions } from './playbook-api.js';
@@ -80,11 +80,11 @@ const retryOf = (retry: StepOptions<string>['retry'], fallback: keyof typeof RET
   typeof retry === 'string' ? RETRY[retry] : (retry ?? RETRY[fallback]);
 
 /** A dry run's step: recorded, nothing called; the result is the declared one unless an outcome is assumed. */
-function dryRunStep<O>(env: StepEnv, name: string, activity: string, declaration: ActivityDeclaration, result: O, params: Params): O {
+function dryRunStep<O>(env: StepEnv, name: string, activity: string, declaration: ActivityDeclaration, result: O, params: Params, withFields: Params | undefined): O {
   const assumed = env.assumed?.next(activity);
   env.timeline.add('step-dry-run', `would run ${name} (${activity})${assumed !== undefined ? `, assumed ${assumed}` : ''}`, {
     step: name,
-    data: { activity, params, ...(assumed !== undefined && { assumed }) },
+    data: { activity, params, ...(withFields !== undefined && { with: withFields }), ...(assumed !== undefined && { assumed }) },
   });
   if (assumed === 'fail') {
     throw ApplicationFailure.create({ type: STEP_FAILED, nonRetryable: true, message: `step "${name}" failed (assumed in this dry run)`, details: [{ step: name, attempts: 1, errorType: 'Assumed' }] });
@@ -102,8 +102,10 @@ export async function runStep<K extends string>(
   activity: K,
   options: StepOptions<K> & { stopIf?: () => boolean } = {},
 ): Promise<StepResult<K>> {
-  const declaration = declarationOf(activity) as ActivityDeclaration<StepResult<K>>;
   const input = { incidentId: env.incidentId, target: env.target, params: { ...env.params, ...options.params } };
+  const callInput: StepInput = { ...input, ...(options.with as object | undefined) };
+  // Per call: a command's effect is what the playbook states at the call (the activity checks it).
+  const declaration = declarationForCall(activity, callInput);
   const retry = retryOf(options.retry, declaration.retry);
 
   if (env.allowed !== undefined && !env.allowed.includes(activity)) {
@@ -112,7 +114,7 @@ export async function runStep<K extends string>(
   if (declaration.effect === 'puts-back' && !verifiedSinceLastChange(env.facts) && !env.dryRun) {
     throw playbookBug(`refused to ${name}: no verify has passed since the last change to ${env.target}, so it stays out of rotation`);
   }
-  if (env.dryRun) return dryRunStep(env, name, activity, declaration, options.dryRun ?? declaration.dryRun, input.params);
+  if (env.dryRun) return dryRunStep(env, name, activity, declaration as ActivityDeclaration<StepResult<K>>, options.dryRun ?? (declaration.dryRun as StepResult<K>), input.params, options.with as Params | undefined);
 
   for (let attempt = 1; ; attempt++) {
     if (options.stopIf?.() === true) throw ApplicationFailure.create({ type: STOPPED, nonRetryable: true, message: `${name} was called off before attempt ${attempt}` });
@@ -134,7 +136,7 @@ export async function runStep<K extends string>(
           retry: { maximumAttempts: 1 },
           summary: label,
         },
-        [{ ...input, ...options.with }],
+        [callInput],
       );
       const durationMs = Date.now() - startedAt;
       const healthy = (output as { healthy?: unknown }).healthy;
