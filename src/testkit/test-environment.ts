@@ -31,9 +31,9 @@ export interface TestEnvironmentOptions extends ProvisionOptions {
   activities?: Record<string, FleetActivity<never>>;
   /**
    * Your extension, as the configuration's `extension` names it (absolute paths): its playbooks
-   * are bundled beside the shipped ones; its activities run below the fleet (scripted and
-   * recorded; an activity it declares but `activities` here replaces, or with no activities
-   * module, answers with its declared dry-run result).
+   * are bundled beside the shipped ones, and its activities run below the fleet, scripted and
+   * recorded. Each runs its implementation unless `activities` here replaces it; one declared
+   * without an implementation answers its declared dry-run result.
    */
   extension?: { workflows: string; activities?: string };
   /** Each target's configuration sections, as in the configuration's `targets` (what your activities read). */
@@ -74,7 +74,7 @@ export class MedicTestEnvironment {
   private readonly lease: TimeSkippingLease;
 
   constructor(
-    /** The SDK's environment: its client skips time while a workflow result is awaited. */
+    /** The SDK's environment (its own client unlocks the clock per awaited result: one at a time only). */
     readonly temporal: TestWorkflowEnvironment,
     readonly fleet: FakeFleet,
     readonly taskQueue: string,
