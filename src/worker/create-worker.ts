@@ -72,7 +72,7 @@ const MEDIC_NODE_MODULES = (() => {
 
 /** Let the bundler find @temporalio/workflow (and medic's other dependencies) for the generated entry. */
 type WebpackHook = NonNullable<NonNullable<WorkerOptions['bundlerOptions']>['webpackConfigHook']>;
-const resolveFromMedic: WebpackHook = (config) => ({
+export const resolveFromMedic: WebpackHook = (config) => ({
   ...config,
   resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), MEDIC_NODE_MODULES] },
 });

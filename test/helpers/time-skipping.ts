@@ -1,16 +1,14 @@
 import type { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicActivities } from '../../activities/contract.js';
 import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
-import { readEnv } from '../../src/config/env.js';
-import { resolveTestServer } from '../../src/temporal/test-server.js';
+import { startTimeSkippingServer } from '../../src/testkit/index.js';
 import { createMedicWorker, MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
-import { MEDIC_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { quietLogger } from './temporal.js';
 
-// One time-skipping test server per test file (TestWorkflowEnvironment.createTimeSkipping), started
-// from the project's pinned binary (src/temporal/test-server.ts), never the SDK's download.
+// One time-skipping test server per test file, started by the test kit (src/testkit: the pinned
+// binary, never the SDK's download, with the Medic* search attributes registered).
 // Its clock is virtual: `sleep('25 hours')` fires every timer due in that span at once, so the
 // real defaults (24-hour hold, 15-minute ack, 10/15-minute approval) run in well under a second.
 // What this server lacks beside the dev server is in docs/testing.md.
@@ -31,9 +29,6 @@ export interface TimeSkipping extends TestServer {
   teardown(): Promise<void>;
 }
 
-/** temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD (the proto package is not a direct dependency). */
-const INDEXED_VALUE_TYPE_KEYWORD = 2;
-
 let shared: Promise<TimeSkipping> | undefined;
 
 /**
@@ -42,17 +37,10 @@ let shared: Promise<TimeSkipping> | undefined;
  */
 export function timeSkipping(options: { workflowsPath?: string } = {}): Promise<TimeSkipping> {
   shared ??= (async () => {
-    try {
-      Runtime.install({ logger: new DefaultLogger('ERROR') });
-    } catch {
-      // Installed already by another helper in this process: one runtime per process is the rule.
-    }
-    const path = resolveTestServer({ install: false, explicit: readEnv().TEMPORAL_TEST_SERVER });
     const [env, bundle] = await Promise.all([
-      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } }),
+      startTimeSkippingServer({ install: false }),
       bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, logger: quietLogger, ...MEDIC_BUNDLER_OPTIONS }),
     ]);
-    await registerMedicSearchAttributes(env);
     return {
       env,
       client: env.client,
@@ -64,16 +52,6 @@ export function timeSkipping(options: { workflowsPath?: string } = {}): Promise<
     };
   })();
   return shared;
-}
-
-/**
- * The test server knows no custom search attributes until told: without this the incident's first
- * upsert of Medic* keys fails its workflow task ("search attribute MedicFingerprint is not defined")
- * and the incident never starts. The operator service's AddSearchAttributes registers them.
- */
-async function registerMedicSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
-  const searchAttributes = Object.fromEntries(MEDIC_SEARCH_ATTRIBUTES.map((k) => [k.name, INDEXED_VALUE_TYPE_KEYWORD]));
-  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes });
 }
 
 export async function closeTimeSkipping(): Promise<void> {
