@@ -6,6 +6,7 @@ import { registerIncidentCommands } from './incident-commands.js';
 import { registerGuardCommands } from './guard-commands.js';
 import { registerQueryCommands } from './query-commands.js';
 import { registerReplayCommand } from './replay-command.js';
+import { registerInitCommand } from './init-command.js';
 import { registerIntakeCommand } from './intake-command.js';
 import { registerSignalCommand } from './signal-command.js';
 import { registerWorkerCommands } from './worker-commands.js';
@@ -24,6 +25,7 @@ function buildProgram(): Command {
   registerGuardCommands(program);
   registerDeadLetterCommand(program);
   registerReplayCommand(program);
+  registerInitCommand(program);
   return program;
 }
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { resolveTestServer } from '../../src/temporal/test-server.js';
 import { freePort, LongRunning } from '../helpers/processes.js';
 import { eventually } from '../helpers/temporal.js';
 
@@ -32,7 +33,8 @@ interface Ran {
 
 /** npm's own variables from `npm test` would point a child npm at the checkout: children get none of them. */
 function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+  // Nor NODE_TEST_CONTEXT: a `node --test` in a child (a scaffold's npm test) would report to this runner, not print.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_') && k !== 'NODE_TEST_CONTEXT'));
   return { ...env, ...extra };
 }
 
@@ -67,12 +69,30 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+interface PackInfo {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  entryCount: number;
+  files: Array<{ path: string }>;
+}
+let packing: Promise<{ packed: Ran; info: PackInfo }> | undefined;
+
+/** `npm pack` once for the file: both tests install the same tarball. */
+function pack(): Promise<{ packed: Ran; info: PackInfo }> {
+  packing ??= (async () => {
+    const packed = ok(await run('npm', ['pack', '--json', '--pack-destination', work], ROOT), 'npm pack');
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as PackInfo[];
+    assert.ok(info !== undefined, `npm pack printed its result:\n${packed.stdout}`);
+    return { packed, info };
+  })();
+  return packing;
+}
+
 describe('the packed tarball', () => {
   it('installs in an empty folder outside the repository, runs medic from compiled JavaScript, serves an incident from the compiled workflow bundle, and exports medic and medic/playbook', async (t) => {
     // Pack: the tarball holds the build and what it needs, never the sources or the tests.
-    const packed = ok(await run('npm', ['pack', '--json', '--pack-destination', work], ROOT), 'npm pack');
-    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; size: number; unpackedSize: number; entryCount: number; files: Array<{ path: string }> }>;
-    assert.ok(info !== undefined, `npm pack printed its result:\n${packed.stdout}`);
+    const { packed, info } = await pack();
     const paths = info.files.map((f) => f.path);
     t.diagnostic(`tarball ${info.filename}: ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${info.entryCount} files; npm pack (with the build) took ${packed.ms} ms`);
     for (const entry of ['bin/medic.mjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/workflows/index.js', 'dist/workflows/playbook.js', 'dist/workflows/playbook.d.ts', 'dist/src/temporal/encoded-failure-converter.cjs', 'medic.example.yaml', 'package.json', 'README.md']) {
@@ -214,5 +234,44 @@ describe('the packed tarball', () => {
       JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['typed.ts'] }),
     );
     ok(await run(process.execPath, [TSC, '-p', 'tsconfig.json'], app), 'tsc over a TypeScript user file');
+  });
+  it('medic init from the installed tarball makes a playbook repository whose own tests pass, and so does examples/disk-filling', async (t) => {
+    const { info } = await pack();
+    const tarball = join(work, info.filename);
+    // The repository's pinned time-skipping server: the kit would otherwise provision its own from PyPI.
+    const testServer = resolveTestServer({ install: false });
+    const env = cleanEnv({ TEMPORAL_TEST_SERVER: testServer, MEDIC_CONFIG: '' });
+
+    // A user installs medic from the tarball and runs `medic init`.
+    const installer = join(work, 'installer');
+    mkdirSync(installer);
+    writeFileSync(join(installer, 'package.json'), JSON.stringify({ name: 'installer', version: '1.0.0', private: true }));
+    ok(await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], installer), 'npm install of the tarball');
+    const repo = join(work, 'my-playbooks');
+    const made = ok(await run(process.execPath, [join(installer, 'node_modules', '.bin', 'medic'), 'init', repo], installer, env), 'medic init');
+    assert.match(made.stdout, /made .*my-playbooks: package\.json, tsconfig\.json, \.gitignore, src\/workflows\.ts, src\/activities\.ts, test\/disk-filling\.test\.ts, medic\.yaml, README\.md/);
+    const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    assert.equal(manifest.dependencies['medic'], `file:${tarball}`, 'the scaffold depends on the tarball medic came from');
+
+    // examples/disk-filling, as committed, on the same tarball.
+    const example = join(work, 'example-disk-filling');
+    cpSync(join(ROOT, 'examples', 'disk-filling'), example, { recursive: true, filter: (src) => !/node_modules|[\\/]dist([\\/]|$)/.test(src) });
+    const exampleManifest = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    writeFileSync(join(example, 'package.json'), JSON.stringify({ ...exampleManifest, dependencies: { ...exampleManifest.dependencies, medic: `file:${tarball}` } }, null, 2));
+
+    for (const [what, dir, plan] of [
+      ['the scaffold', repo, /free-disk \(changes\): targets\.host-1\.disk/],
+      ['examples/disk-filling', example, /command \(per call\): targets\.app-1\.commands/],
+    ] as const) {
+      const installed = ok(await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], dir, env), `npm install in ${what}`);
+      const tested = ok(await run('npm', ['test'], dir, env), `npm test in ${what}`);
+      const passed = /^# pass (\d+)$/m.exec(tested.stdout)?.[1];
+      assert.ok(Number(passed) >= 2, `${what}: its tests ran and passed:\n${tested.stdout}`);
+      assert.match(tested.stdout, /^# fail 0$/m);
+      // Built, then checked by the installed medic: the configuration loads the compiled extension.
+      const checked = ok(await run('npm', ['run', 'check-config'], dir, env), `npm run check-config in ${what}`);
+      assert.match(checked.stdout, plan, checked.stdout);
+      t.diagnostic(`${what}: npm install ${installed.ms} ms, npm test ${tested.ms} ms (${passed} tests)`);
+    }
   });
 });
