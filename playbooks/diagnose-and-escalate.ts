@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationWithDefault } from '../src/config/duration-schema.js';
-import { definePlaybook } from '../workflows/runtime/playbook-api.js';
+// The public playbook API only, exactly what a user's repository imports as 'medic/playbook'.
+import { definePlaybook, durationWithDefault } from '../workflows/playbook.js';
 
 /**
  * The safe default: changes nothing, gathers what evidence it can and hands over to a human.

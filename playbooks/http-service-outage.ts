@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { durationWithDefault } from '../src/config/duration-schema.js';
-import { definePlaybook, type PlaybookContext } from '../workflows/runtime/playbook-api.js';
+// The public playbook API only, exactly what a user's repository imports as 'medic/playbook'.
+import { definePlaybook, durationWithDefault, type PlaybookContext } from '../workflows/playbook.js';
 
 // isolate -> diagnose -> restart -> verify -> rejoin
 // verify failed: roll back -> restart -> verify -> rejoin
