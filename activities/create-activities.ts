@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { MedicConfig } from '../src/config/config-schema.js';
 import type { TargetConfig } from '../src/config/target-schema.js';
@@ -7,7 +6,8 @@ import { ACTIVITIES, type TargetSection } from './declarations.js';
 import { runConfiguredCommand } from './command/run-configured-command.js';
 import { captureEvidence } from './diagnose/capture-evidence.js';
 import { sendEscalation } from './escalate/send-escalation.js';
-import { misconfigured, toActivityFailure, unknownTarget } from './failures.js';
+import { misconfigured, unknownTarget } from './failures.js';
+import { loggedStep } from './support/logged-step.js';
 import { isolateServer, rejoinServer } from './haproxy/isolate-server.js';
 import { restartProcess } from './restart/restart-process.js';
 import { rollBack, rollForward } from './rollback/roll-release.js';
@@ -47,22 +47,7 @@ export function createActivities({ config, logger }: ActivityDeps): MedicActivit
   };
 
   /** Log the step's start and end, and turn driver errors into ApplicationFailures. */
-  const step =
-    <I extends StepInput, O>(fn: (input: I) => Promise<O>) =>
-    async (input: I): Promise<O> => {
-      const info = Context.current().info;
-      const log = logger.child({ incidentId: input.incidentId, target: input.target, step: info.activityType, attempt: info.attempt });
-      log.info('step started');
-      try {
-        const output = await fn(input);
-        log.info({ summary: (output as { summary?: string }).summary }, 'step done');
-        return output;
-      } catch (err) {
-        const failure = toActivityFailure(err);
-        log.warn({ err: failure instanceof Error ? failure.message : String(failure) }, 'step failed');
-        throw failure;
-      }
-    };
+  const step = loggedStep(logger);
 
   const releaseTarget = (input: StepInput, step: 'rollback' | 'rollforward') => ({
     target: input.target,
