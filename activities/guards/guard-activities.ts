@@ -1,9 +1,12 @@
+import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { MedicConfig } from '../../src/config/config-schema.js';
-import { poolLimit, type GuardsConfig } from '../../src/config/guards-schema.js';
-import { guardRequestSignal, guardStateQuery, guardWorkflowId, type GuardRequest } from '../../workflows/guards/definitions.js';
+import type { GuardsConfig } from '../../src/config/guards-schema.js';
+import { guardRequestSignal, guardStateQuery, guardWorkflowId, pinLimitsUpdate, type GuardRequest } from '../../workflows/guards/definitions.js';
+import { limitDifferences, limitsHash, type PinnedLimits } from '../../workflows/guards/guard-limits.js';
 import { holderOf } from '../../workflows/guards/guard-state.js';
+import { guardLimitsOf } from './guard-limits-view.js';
 
 /** What the guard activities know of the configuration: targets' pools and the limits. */
 export interface GuardConfigView {
@@ -20,6 +23,14 @@ export interface GuardAsk {
   target: string;
 }
 
+/** How long the incident waits for an answer to what was just sent, and how often it asks in all. */
+export interface AskTiming {
+  answerWithinMs: number;
+  asks: number;
+}
+
+const GUARD_SUMMARY = 'medic guards: target locks, blast radius, restart budget, kill switch';
+
 /**
  * Deliver a request to the guard workflow of this task queue, starting it if it is not running.
  * Runs as a local activity of the incident, through the worker's own client; the guard answers
@@ -33,7 +44,7 @@ async function send(request: GuardRequest): Promise<void> {
     args: [],
     signal: guardRequestSignal,
     signalArgs: [request],
-    staticSummary: 'medic guards: target locks, blast radius, restart budget, kill switch',
+    staticSummary: GUARD_SUMMARY,
   });
 }
 
@@ -48,28 +59,61 @@ async function isRunning(incidentId: string): Promise<boolean> {
 }
 
 export function createGuardActivities(view: GuardConfigView) {
-  // Own properties only: a target named after an Object.prototype member is simply unknown.
-  const poolOf = (target: string) => (Object.hasOwn(view.targets, target) ? view.targets[target]?.pool : undefined);
+  const limits = guardLimitsOf(view);
+  const hash = limitsHash(limits);
+  const timing: AskTiming = { answerWithinMs: view.guards.answerDeadline, asks: view.guards.asks };
+  // The first ask that needs limits pins this worker's, unless the guards already have some (then
+  // the guards keep theirs and refuse this worker's asks if they differ). Once per process and
+  // task queue: the pin is durable in the guard workflow.
+  const pinned = new Map<string, Promise<unknown>>();
+  const ensurePinned = (): Promise<unknown> => {
+    const ctx = Context.current();
+    const taskQueue = ctx.info.taskQueue;
+    const existing = pinned.get(taskQueue);
+    if (existing !== undefined) return existing;
+    const pinning = ctx.client.workflow
+      .executeUpdateWithStart(pinLimitsUpdate, {
+        args: [{ limits, mode: 'if-unpinned', by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first guard request of this worker' }],
+        startWorkflowOperation: new WithStartWorkflowOperation('guardWorkflow', {
+          workflowId: guardWorkflowId(taskQueue),
+          taskQueue,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          args: [],
+          staticSummary: GUARD_SUMMARY,
+        }),
+      })
+      .catch((err: unknown) => {
+        pinned.delete(taskQueue); // try again on the next ask
+        throw err;
+      });
+    pinned.set(taskQueue, pinning);
+    return pinning;
+  };
+
   return {
-    /** acquire and release: no configuration needed. */
-    async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' }>): Promise<void> {
+    /** acquire and release: no limits needed. */
+    async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' }>): Promise<AskTiming> {
       await send(request);
+      return timing;
     },
-    /** Returns false when the target is in no pool: nothing to ask, no answer to wait for. */
-    async guardAskIsolation(ask: GuardAsk): Promise<{ asked: boolean; pool?: string }> {
-      const pool = poolOf(ask.target);
-      if (pool === undefined) return { asked: false };
-      const size = Object.values(view.targets).filter((t) => t?.pool === pool).length;
-      await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, pool, member: ask.target, maxIsolated: poolLimit(view.guards, pool, size) });
-      return { asked: true, pool };
+    /** The guards decide the pool and its limit from the limits they pinned. */
+    async guardAskIsolation(ask: GuardAsk): Promise<AskTiming> {
+      await ensurePinned();
+      await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: hash });
+      return timing;
     },
     async guardReleaseIsolation(ask: GuardAsk): Promise<void> {
-      const pool = poolOf(ask.target);
-      if (pool !== undefined) await send({ op: 'releaseIsolation', requestId: ask.requestId, incidentId: ask.incidentId, pool, member: ask.target });
+      await send({ op: 'releaseIsolation', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target });
     },
-    async guardAskRestart(ask: GuardAsk): Promise<void> {
-      const { max, window } = view.guards.restartBudget;
-      await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, max, windowMs: window });
+    async guardAskRestart(ask: GuardAsk): Promise<AskTiming> {
+      await ensurePinned();
+      await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: hash });
+      return timing;
+    },
+    /** The guards refused this worker's limits: in what this worker's configuration differs from theirs. */
+    async guardExplainLimits(input: { pinned: PinnedLimits | null }): Promise<{ theirs: string; differences: string[] }> {
+      if (input.pinned === null) return { theirs: hash, differences: ['the guards have no limits pinned'] };
+      return { theirs: hash, differences: limitDifferences(limits, input.pinned.limits) };
     },
     /**
      * Whoever holds the target now: if it ended without giving it back (terminated by hand),
@@ -83,7 +127,14 @@ export function createGuardActivities(view: GuardConfigView) {
       const state = await ctx.client.workflow.getHandle(guardWorkflowId(ctx.info.taskQueue)).query(guardStateQuery);
       const holder = holderOf(state, input.target);
       if (holder === undefined || (await isRunning(holder))) return { ...(holder !== undefined && { holder }), reaped: false, checkAgainMs };
-      await send({ op: 'release', requestId: input.requestId, incidentId: holder, target: input.target, outcome: 'terminated' });
+      await send({
+        op: 'release',
+        requestId: input.requestId,
+        incidentId: holder,
+        target: input.target,
+        outcome: 'terminated',
+        why: 'it ended (closed or terminated) without giving the target back; a waiter noticed',
+      });
       ctx.log.warn('released a target whose holder ended without giving it back', { target: input.target, holder });
       return { holder, reaped: true, checkAgainMs };
     },
