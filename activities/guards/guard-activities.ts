@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
-import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { MedicConfig } from '../../src/config/config-schema.js';
 import type { GuardsConfig } from '../../src/config/guards-schema.js';
-import { guardRequestSignal, guardStateQuery, guardWorkflowId, pinLimitsUpdate, type GuardRequest } from '../../workflows/guards/definitions.js';
+import { guardRequestSignal, guardStateQuery, guardWorkflowId, pinLimitsSignal, type GuardRequest } from '../../workflows/guards/definitions.js';
 import { limitDifferences, limitsHash, type PinnedLimits } from '../../workflows/guards/guard-limits.js';
 import { holderOf } from '../../workflows/guards/guard-state.js';
 import { guardLimitsOf } from './guard-limits-view.js';
@@ -62,32 +62,31 @@ export function createGuardActivities(view: GuardConfigView) {
   const limits = guardLimitsOf(view);
   const hash = limitsHash(limits);
   const timing: AskTiming = { answerWithinMs: view.guards.answerDeadline, asks: view.guards.asks };
-  // The first ask that needs limits pins this worker's, unless the guards already have some (then
-  // the guards keep theirs and refuse this worker's asks if they differ). Once per process and
-  // task queue: the pin is durable in the guard workflow.
-  const pinned = new Map<string, Promise<unknown>>();
-  const ensurePinned = (): Promise<unknown> => {
+  // Before its first ask that needs limits, a worker offers its own for pinning (kept only if the
+  // guards have none yet; otherwise the guards keep theirs and refuse this worker's asks if they
+  // differ). Once per process and task queue: the pin is durable in the guard workflow. A signal,
+  // never a wait on the guard from inside a local activity (see pinLimitsSignal).
+  const offered = new Map<string, Promise<unknown>>();
+  const offerLimits = (): Promise<unknown> => {
     const ctx = Context.current();
     const taskQueue = ctx.info.taskQueue;
-    const existing = pinned.get(taskQueue);
+    const existing = offered.get(taskQueue);
     if (existing !== undefined) return existing;
-    const pinning = ctx.client.workflow
-      .executeUpdateWithStart(pinLimitsUpdate, {
-        args: [{ limits, mode: 'if-unpinned', by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first guard request of this worker' }],
-        startWorkflowOperation: new WithStartWorkflowOperation('guardWorkflow', {
-          workflowId: guardWorkflowId(taskQueue),
-          taskQueue,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          args: [],
-          staticSummary: GUARD_SUMMARY,
-        }),
+    const offering = ctx.client.workflow
+      .signalWithStart('guardWorkflow', {
+        workflowId: guardWorkflowId(taskQueue),
+        taskQueue,
+        args: [],
+        signal: pinLimitsSignal,
+        signalArgs: [{ limits, mode: 'if-unpinned', by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first guard request of this worker' }],
+        staticSummary: GUARD_SUMMARY,
       })
       .catch((err: unknown) => {
-        pinned.delete(taskQueue); // try again on the next ask
+        offered.delete(taskQueue); // offer again on the next ask
         throw err;
       });
-    pinned.set(taskQueue, pinning);
-    return pinning;
+    offered.set(taskQueue, offering);
+    return offering;
   };
 
   return {
@@ -98,7 +97,7 @@ export function createGuardActivities(view: GuardConfigView) {
     },
     /** The guards decide the pool and its limit from the limits they pinned. */
     async guardAskIsolation(ask: GuardAsk): Promise<AskTiming> {
-      await ensurePinned();
+      await offerLimits();
       await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: hash });
       return timing;
     },
@@ -106,7 +105,7 @@ export function createGuardActivities(view: GuardConfigView) {
       await send({ op: 'releaseIsolation', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target });
     },
     async guardAskRestart(ask: GuardAsk): Promise<AskTiming> {
-      await ensurePinned();
+      await offerLimits();
       await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: hash });
       return timing;
     },

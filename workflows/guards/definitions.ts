@@ -54,6 +54,13 @@ export interface PinLimitsAnswer {
   changed: boolean;
 }
 export const pinLimitsUpdate = defineUpdate<PinLimitsAnswer, [PinLimitsRequest]>('pinLimits');
+/**
+ * The same, as a signal: what a worker sends before its first ask that needs limits. A signal, not
+ * an update, because it is sent from an incident's local activity, which must never wait on the
+ * guard workflow's own task (both need the same worker's slots: under load they would starve).
+ * Signals from one sender arrive in order, so the pin lands before the asks that follow it.
+ */
+export const pinLimitsSignal = defineSignal<[PinLimitsRequest]>('pinLimitsRequest');
 
 /** A human put a pool member back in rotation by hand: it no longer counts against its pool. */
 export interface RejoinedRequest {

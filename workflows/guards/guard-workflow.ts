@@ -13,12 +13,14 @@ import {
   guardStateQuery,
   holderFinishedSignal,
   pausedSignal,
+  pinLimitsSignal,
   pinLimitsUpdate,
   rejoinedUpdate,
   setPausedUpdate,
   targetGrantedSignal,
   type GuardRequest,
   type GuardResult,
+  type PinLimitsRequest,
 } from './definitions.js';
 import * as rules from './guard-state.js';
 import type { GuardState } from './guard-state.js';
@@ -38,6 +40,9 @@ type Outgoing = {
   /** What to do when the incident can no longer be told (it closed or was terminated). */
   undeliverable?: () => void;
 };
+
+const validLimits = ({ limits }: Pick<PinLimitsRequest, 'limits'>): boolean =>
+  Array.isArray(limits?.pools) && typeof limits.restartBudget?.max === 'number' && typeof limits.restartBudget.windowMs === 'number';
 
 /** The guard's side as it crosses continue-as-new: the state, and the answers it remembers. */
 export type GuardWorkflowInput = GuardState & { answers?: [string, GuardResult | null][]; renewAfterEvents?: number };
@@ -177,21 +182,21 @@ export async function guardWorkflow(initial?: GuardWorkflowInput): Promise<void>
       },
     },
   );
-  setHandler(
-    pinLimitsUpdate,
-    (req) => {
-      const answer = rules.pinLimits(state, { ...req, at: new Date().toISOString() });
-      if (answer.changed) log.warn('guard limits pinned', { hash: answer.pinned.hash, previous: answer.previous?.hash, by: req.by, reason: req.reason, mode: req.mode });
-      return answer;
-    },
-    {
+  const pin = (req: PinLimitsRequest) => {
+    const answer = rules.pinLimits(state, { ...req, at: new Date().toISOString() });
+    if (answer.changed) log.warn('guard limits pinned', { hash: answer.pinned.hash, previous: answer.previous?.hash, by: req.by, reason: req.reason, mode: req.mode });
+    return answer;
+  };
+  setHandler(pinLimitsSignal, (req) => {
+    // Only a first pin comes this way; a change of limits is an audited update (adopt-config).
+    if (req.mode === 'if-unpinned' && validLimits(req)) pin(req);
+  });
+  setHandler(pinLimitsUpdate, pin, {
       validator: ({ limits, mode, by, reason }) => {
         if (typeof by !== 'string' || by.trim() === '') throw new Error('"by" must name who pins the limits');
         if (typeof reason !== 'string' || reason.trim() === '') throw new Error('"reason" must say why');
         if (mode !== 'if-unpinned' && mode !== 'adopt') throw new Error('"mode" must be if-unpinned or adopt');
-        if (!Array.isArray(limits?.pools) || typeof limits.restartBudget?.max !== 'number' || typeof limits.restartBudget.windowMs !== 'number') {
-          throw new Error('"limits" must be guard limits in canonical form (pools, restartBudget)');
-        }
+        if (!validLimits({ limits })) throw new Error('"limits" must be guard limits in canonical form (pools, restartBudget)');
       },
     },
   );
