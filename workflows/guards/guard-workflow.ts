@@ -53,12 +53,12 @@ export type GuardWorkflowInput = GuardState & { answers?: [string, GuardResult |
  * requests as signals and hear back through signals; `medic pause` and `resume` are updates.
  */
 export async function guardWorkflow(initial?: GuardWorkflowInput): Promise<void> {
-  const state: GuardState = initial ?? rules.emptyGuardState();
-  delete (state as GuardWorkflowInput).answers;
-  delete (state as GuardWorkflowInput).renewAfterEvents;
   // Tests lower it to see a renewal happen; carried over with the state.
   const renewAfterEvents = initial?.renewAfterEvents ?? MAX_HISTORY_EVENTS;
   const answers = new Map<string, GuardResult | null>(initial?.answers ?? []);
+  // The state alone, as the rules and the query see it (what crossed over beside it is read above).
+  const { answers: _answers, renewAfterEvents: _renew, ...carried }: GuardWorkflowInput = initial ?? rules.emptyGuardState();
+  const state: GuardState = carried;
   const outbox: Outgoing[] = [];
   const tell = (outgoing: Outgoing) => outbox.push(outgoing);
   // Send to incidents concurrently. One that can no longer be told needs no answer, but a target

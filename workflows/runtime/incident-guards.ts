@@ -1,4 +1,4 @@
-import { condition, proxyLocalActivities } from '@temporalio/workflow';
+import { condition, isCancellation, proxyLocalActivities } from '@temporalio/workflow';
 import type { AskTiming, GuardActivities } from '../../activities/guards/guard-activities.js';
 import type { ActivityName } from '../../activities/contract.js';
 import { changesTarget, type ActivityDeclaration } from '../../activities/declarations.js';
@@ -95,18 +95,20 @@ export class IncidentGuards implements StepGuards {
    * asked again with the same request id (the guard answers a repeat from its record, never
    * applies it twice); after the last ask it throws GuardsUnanswered. Never waits without end.
    */
-  private async ask<T extends GuardResult>(requestId: string, what: string, send: () => Promise<AskTiming>): Promise<T> {
+  private async ask<T extends GuardResult>(requestId: string, what: string, send: () => Promise<AskTiming>, stop: () => boolean = () => false): Promise<T | undefined> {
     for (let asked = 1; ; asked++) {
       let timing: AskTiming | undefined;
       let sendError: string | undefined;
       try {
         timing = await send();
       } catch (err) {
+        if (isCancellation(err)) throw err;
         sendError = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       }
       const within = timing?.answerWithinMs ?? ASK_DEADLINE_MS;
       const total = timing?.asks ?? MAX_ASKS;
-      if (await condition(() => this.replies.has(requestId), within)) {
+      if (await condition(() => this.replies.has(requestId) || stop(), within)) {
+        if (!this.replies.has(requestId)) return undefined; // stopped: whatever the guard did is released at the end
         const result = this.replies.get(requestId) as T;
         this.replies.delete(requestId);
         return result;
@@ -158,15 +160,19 @@ export class IncidentGuards implements StepGuards {
   async acquireTarget(policy: TargetPolicy, stop: () => boolean): Promise<TargetWait> {
     if (!this.enabled) return { kind: 'granted' };
     const requestId = this.nextRequestId();
-    let answer: AcquireResult;
+    let answer: AcquireResult | undefined;
     try {
-      answer = await this.ask<AcquireResult>(requestId, `the request for ${this.target}`, () =>
-        asks.guardSend({ op: 'acquire', requestId, incidentId: this.incidentId, target: this.target, policy }),
+      answer = await this.ask<AcquireResult>(
+        requestId,
+        `the request for ${this.target}`,
+        () => asks.guardSend({ op: 'acquire', requestId, incidentId: this.incidentId, target: this.target, policy }),
+        stop,
       );
     } catch (err) {
       if (err instanceof GuardsUnanswered) return { kind: 'unanswered', why: err.message };
       throw err;
     }
+    if (answer === undefined) return { kind: 'stopped' };
     if (answer.granted) {
       this.holding = true;
       return { kind: 'granted' };
@@ -187,7 +193,8 @@ export class IncidentGuards implements StepGuards {
         const check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target, checks });
         if (check.reaped) this.timeline.add('note', `${check.holder ?? 'the holder'} ended without giving ${this.target} back: released it`);
         checkAgainMs = check.checkAgainMs;
-      } catch {
+      } catch (err) {
+        if (isCancellation(err)) throw err;
         // The check is a safety net for a holder that vanished; the grant itself comes as a signal.
         // A check that failed is tried again later, never the reason to stop waiting.
       }
@@ -251,7 +258,7 @@ export class IncidentGuards implements StepGuards {
   /** An ask the guards never answered refuses the step: the incident pages and holds, changing nothing. */
   private async askOrRefuse<T extends GuardResult>(requestId: string, what: string, send: () => Promise<AskTiming>): Promise<T> {
     try {
-      return await this.ask<T>(requestId, what, send);
+      return (await this.ask<T>(requestId, what, send)) as T; // no stop: always an answer or a throw
     } catch (err) {
       if (err instanceof GuardsUnanswered) throw refused(err.message);
       throw err;
