@@ -59,9 +59,13 @@ async function isRunning(incidentId: string): Promise<boolean> {
 }
 
 export function createGuardActivities(view: GuardConfigView) {
-  const limits = guardLimitsOf(view);
-  const hash = limitsHash(limits);
-  const timing: AskTiming = { answerWithinMs: view.guards.answerDeadline, asks: view.guards.asks };
+  // Read at each ask, not once: whoever holds the view may replace its configuration (the
+  // generated-scenario bench does, then adopts the new limits as an operator would).
+  const current = () => {
+    const limits = guardLimitsOf(view);
+    return { limits, hash: limitsHash(limits) };
+  };
+  const timing = (): AskTiming => ({ answerWithinMs: view.guards.answerDeadline, asks: view.guards.asks });
   // Before its first ask that needs limits, a worker offers its own for pinning (kept only if the
   // guards have none yet; otherwise the guards keep theirs and refuse this worker's asks if they
   // differ). Once per process and task queue: the pin is durable in the guard workflow. A signal,
@@ -78,7 +82,7 @@ export function createGuardActivities(view: GuardConfigView) {
         taskQueue,
         args: [],
         signal: pinLimitsSignal,
-        signalArgs: [{ limits, mode: 'if-unpinned', by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first guard request of this worker' }],
+        signalArgs: [{ limits: current().limits, mode: 'if-unpinned', by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first guard request of this worker' }],
         staticSummary: GUARD_SUMMARY,
       })
       .catch((err: unknown) => {
@@ -93,24 +97,25 @@ export function createGuardActivities(view: GuardConfigView) {
     /** acquire and release: no limits needed. */
     async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' }>): Promise<AskTiming> {
       await send(request);
-      return timing;
+      return timing();
     },
     /** The guards decide the pool and its limit from the limits they pinned. */
     async guardAskIsolation(ask: GuardAsk): Promise<AskTiming> {
       await offerLimits();
-      await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: hash });
-      return timing;
+      await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: current().hash });
+      return timing();
     },
     async guardReleaseIsolation(ask: GuardAsk): Promise<void> {
       await send({ op: 'releaseIsolation', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target });
     },
     async guardAskRestart(ask: GuardAsk): Promise<AskTiming> {
       await offerLimits();
-      await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: hash });
-      return timing;
+      await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: current().hash });
+      return timing();
     },
     /** The guards refused this worker's limits: in what this worker's configuration differs from theirs. */
     async guardExplainLimits(input: { pinned: PinnedLimits | null }): Promise<{ theirs: string; differences: string[] }> {
+      const { limits, hash } = current();
       if (input.pinned === null) return { theirs: hash, differences: ['the guards have no limits pinned'] };
       return { theirs: hash, differences: limitDifferences(limits, input.pinned.limits) };
     },
