@@ -172,6 +172,12 @@ export async function incidentWorkflow(input: IncidentInput, continued?: Continu
     // An abort or a resolution while it waited ends it, whatever the wait's own answer was.
     if (stopped()) return close(run.abortRequest !== undefined ? 'aborted' : 'resolved');
     if (wait.kind === 'stopped') return continueIfDue({ at: 'target' });
+    if (wait.kind === 'unanswered') {
+      // Without the guards' answer nothing may act on the target: a human decides (retry asks again).
+      timeline.add('note', wait.why);
+      await page(`the guards did not answer for ${input.target}; ${input.playbook} did not start`);
+      return hold('escalated');
+    }
     const before = wait.kind === 'joined' ? wait : wait.after;
     if (wait.kind === 'joined' && wait.outcome === 'recovered') {
       timeline.add('note', `${wait.holder} recovered ${input.target}; this incident ends with it`, { data: { holder: wait.holder, holderOutcome: wait.outcome } });

@@ -1,9 +1,12 @@
+import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { MedicConfig } from '../../src/config/config-schema.js';
-import { poolLimit, type GuardsConfig } from '../../src/config/guards-schema.js';
-import { guardRequestSignal, guardStateQuery, guardWorkflowId, type GuardRequest } from '../../workflows/guards/definitions.js';
+import type { GuardsConfig } from '../../src/config/guards-schema.js';
+import { guardRequestSignal, guardStateQuery, guardWorkflowId, pinLimitsSignal, type GuardRequest } from '../../workflows/guards/definitions.js';
+import { limitDifferences, limitsHash, type PinnedLimits } from '../../workflows/guards/guard-limits.js';
 import { holderOf } from '../../workflows/guards/guard-state.js';
+import { guardLimitsOf } from './guard-limits-view.js';
 
 /** What the guard activities know of the configuration: targets' pools and the limits. */
 export interface GuardConfigView {
@@ -20,6 +23,14 @@ export interface GuardAsk {
   target: string;
 }
 
+/** How long the incident waits for an answer to what was just sent, and how often it asks in all. */
+export interface AskTiming {
+  answerWithinMs: number;
+  asks: number;
+}
+
+const GUARD_SUMMARY = 'medic guards: target locks, blast radius, restart budget, kill switch';
+
 /**
  * Deliver a request to the guard workflow of this task queue, starting it if it is not running.
  * Runs as a local activity of the incident, through the worker's own client; the guard answers
@@ -33,7 +44,7 @@ async function send(request: GuardRequest): Promise<void> {
     args: [],
     signal: guardRequestSignal,
     signalArgs: [request],
-    staticSummary: 'medic guards: target locks, blast radius, restart budget, kill switch',
+    staticSummary: GUARD_SUMMARY,
   });
 }
 
@@ -48,28 +59,65 @@ async function isRunning(incidentId: string): Promise<boolean> {
 }
 
 export function createGuardActivities(view: GuardConfigView) {
-  // Own properties only: a target named after an Object.prototype member is simply unknown.
-  const poolOf = (target: string) => (Object.hasOwn(view.targets, target) ? view.targets[target]?.pool : undefined);
+  // Read at each ask, not once: whoever holds the view may replace its configuration (the
+  // generated-scenario bench does, then adopts the new limits as an operator would).
+  const current = () => {
+    const limits = guardLimitsOf(view);
+    return { limits, hash: limitsHash(limits) };
+  };
+  const timing = (): AskTiming => ({ answerWithinMs: view.guards.answerDeadline, asks: view.guards.asks });
+  // Before its first ask that needs limits, a worker offers its own for pinning (kept only if the
+  // guards have none yet; otherwise the guards keep theirs and refuse this worker's asks if they
+  // differ). Once per process and task queue: the pin is durable in the guard workflow. A signal,
+  // never a wait on the guard from inside a local activity (see pinLimitsSignal).
+  const offered = new Map<string, Promise<unknown>>();
+  const offerLimits = (): Promise<unknown> => {
+    const ctx = Context.current();
+    const taskQueue = ctx.info.taskQueue;
+    const existing = offered.get(taskQueue);
+    if (existing !== undefined) return existing;
+    const offering = ctx.client.workflow
+      .signalWithStart('guardWorkflow', {
+        workflowId: guardWorkflowId(taskQueue),
+        taskQueue,
+        args: [],
+        signal: pinLimitsSignal,
+        signalArgs: [{ limits: current().limits, mode: 'if-unpinned', by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first guard request of this worker' }],
+        staticSummary: GUARD_SUMMARY,
+      })
+      .catch((err: unknown) => {
+        offered.delete(taskQueue); // offer again on the next ask
+        throw err;
+      });
+    offered.set(taskQueue, offering);
+    return offering;
+  };
+
   return {
-    /** acquire and release: no configuration needed. */
-    async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' }>): Promise<void> {
+    /** acquire and release: no limits needed. */
+    async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' }>): Promise<AskTiming> {
       await send(request);
+      return timing();
     },
-    /** Returns false when the target is in no pool: nothing to ask, no answer to wait for. */
-    async guardAskIsolation(ask: GuardAsk): Promise<{ asked: boolean; pool?: string }> {
-      const pool = poolOf(ask.target);
-      if (pool === undefined) return { asked: false };
-      const size = Object.values(view.targets).filter((t) => t?.pool === pool).length;
-      await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, pool, member: ask.target, maxIsolated: poolLimit(view.guards, pool, size) });
-      return { asked: true, pool };
+    /** The guards decide the pool and its limit from the limits they pinned. */
+    async guardAskIsolation(ask: GuardAsk): Promise<AskTiming> {
+      await offerLimits();
+      await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: current().hash });
+      return timing();
     },
     async guardReleaseIsolation(ask: GuardAsk): Promise<void> {
-      const pool = poolOf(ask.target);
-      if (pool !== undefined) await send({ op: 'releaseIsolation', requestId: ask.requestId, incidentId: ask.incidentId, pool, member: ask.target });
+      await send({ op: 'releaseIsolation', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target });
     },
-    async guardAskRestart(ask: GuardAsk): Promise<void> {
-      const { max, window } = view.guards.restartBudget;
-      await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, max, windowMs: window });
+    async guardAskRestart(ask: GuardAsk): Promise<AskTiming> {
+      await offerLimits();
+      await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: current().hash });
+      return timing();
+    },
+    /** The guards refused this worker's limits: in what this worker's configuration differs from theirs. */
+    async guardExplainLimits(input: { pinned: PinnedLimits | null }): Promise<{ theirs: string; differences: string[] }> {
+      const { limits, hash } = current();
+      if (input.pinned === null) return { theirs: hash, differences: ['the guards have no limits pinned'] };
+      return { theirs: hash, differences: limitDifferences(limits, input.pinned.limits) };
     },
     /**
      * Whoever holds the target now: if it ended without giving it back (terminated by hand),
@@ -83,7 +131,14 @@ export function createGuardActivities(view: GuardConfigView) {
       const state = await ctx.client.workflow.getHandle(guardWorkflowId(ctx.info.taskQueue)).query(guardStateQuery);
       const holder = holderOf(state, input.target);
       if (holder === undefined || (await isRunning(holder))) return { ...(holder !== undefined && { holder }), reaped: false, checkAgainMs };
-      await send({ op: 'release', requestId: input.requestId, incidentId: holder, target: input.target, outcome: 'terminated' });
+      await send({
+        op: 'release',
+        requestId: input.requestId,
+        incidentId: holder,
+        target: input.target,
+        outcome: 'terminated',
+        why: 'it ended (closed or terminated) without giving the target back; a waiter noticed',
+      });
       ctx.log.warn('released a target whose holder ended without giving it back', { target: input.target, holder });
       return { holder, reaped: true, checkAgainMs };
     },

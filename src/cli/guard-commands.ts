@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { guardStateQuery, guardWorkflowId, rejoinedUpdate, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { isolatedMembers, waitersOf } from '../../workflows/guards/guard-state.js';
 import { CliError, EXIT } from './cli-error.js';
+import { registerAdoptConfigCommand } from './guard-limits-command.js';
 import { cliClient, cliEnv } from './context.js';
 
 /** A query the guard does not answer usually means no worker polls its task queue. */
@@ -57,9 +58,9 @@ export function registerGuardCommands(program: Command): void {
       });
   }
 
-  program
+  const guards = program
     .command('guards')
-    .description('show the guards: kill switch, target locks, isolated pool members, recent restarts')
+    .description('show the guards: kill switch, limits, target locks, isolated pool members, recent restarts')
     .option('--json', 'print JSON')
     .action(async (flags: { json?: boolean }) => {
       const env = cliEnv();
@@ -71,6 +72,8 @@ export function registerGuardCommands(program: Command): void {
           return;
         }
         console.log(state.paused ? `PAUSED by ${state.paused.by} at ${state.paused.at}: ${state.paused.reason}` : 'running (not paused)');
+        const pinned = state.limits;
+        console.log(pinned ? `limits ${pinned.hash}, pinned by ${pinned.by} at ${pinned.at}: ${pinned.reason}` : 'limits: none pinned yet (the first worker to ask pins its own)');
         for (const [target, holder] of Object.entries(state.holders)) {
           const waiting = waitersOf(state, target).map((w) => `${w.incidentId} (${w.policy})`).join(', ');
           console.log(`target ${target}: ${holder}${waiting ? `; waiting: ${waiting}` : ''}`);
@@ -79,6 +82,7 @@ export function registerGuardCommands(program: Command): void {
           console.log(`pool ${pool}: out of rotation: ${Object.keys(members).join(', ')} (put back by hand? \`medic rejoined <member>\`)`);
         }
         for (const [target, times] of Object.entries(state.restarts)) console.log(`target ${target}: ${times.length} recent automated restart(s)`);
+        for (const r of state.released) console.log(`released ${r.target} from ${r.incidentId} at ${r.at}: ${r.why}`);
       } catch (err) {
         if ((err as Error).name === 'WorkflowNotFoundError') {
           console.log('no guard state yet: no incident has run on this task queue, and medic was never paused');
@@ -89,6 +93,8 @@ export function registerGuardCommands(program: Command): void {
         await client.connection.close();
       }
     });
+
+  registerAdoptConfigCommand(guards);
 
   program
     .command('rejoined')

@@ -24,6 +24,13 @@ export const GuardsSchema = z
      * terminated by hand never gives the target back, and its waiters would wait forever.
      */
     holderCheck: durationWithDefault('1 minute'),
+    /**
+     * How long an incident waits for the guards to answer one ask before asking again (with the
+     * same request id: the guards answer a repeat from their record, never apply it twice).
+     */
+    answerDeadline: durationWithDefault('30 seconds'),
+    /** Asks in all before the incident stops waiting: it pages a human and holds, changing nothing. */
+    asks: z.number().int().min(1).max(20).default(4),
   })
   .strict()
   .prefault({});
@@ -32,7 +39,7 @@ export type GuardsConfig = z.infer<typeof GuardsSchema>;
 
 /** The most members of a pool of `size` that may be isolated at once. */
 export function poolLimit(config: GuardsConfig, pool: string, size: number): number {
-  const rule = config.pools[pool]?.maxIsolated;
+  const rule = Object.hasOwn(config.pools, pool) ? config.pools[pool]?.maxIsolated : undefined;
   if (rule === undefined) return Math.min(Math.floor(size / 3), Math.max(0, size - 1));
   if (typeof rule === 'number') return rule;
   return Math.floor((size * Number(rule.slice(0, -1))) / 100);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { GuardsSchema } from '../../src/config/guards-schema.js';
-import { approveUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
+import { approveUpdate, retryUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import type { GuardState } from '../../workflows/guards/guard-state.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
@@ -11,6 +12,10 @@ import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } f
 import { guardStateQuery, guardWorkflowId } from '../../workflows/guards/definitions.js';
 
 after(closeTestTemporal);
+
+/** Bounded: a test never hangs the run. */
+const within = <T>(promise: Promise<T>, ms = 60_000): Promise<T> =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result within ${ms} ms`)), ms).unref())]);
 
 describe('medic pause, resume and guards', () => {
   it('pause holds a running incident before its next change, guards shows who paused and who holds what, resume lets it finish', async (t) => {
@@ -103,5 +108,42 @@ describe('medic pause, resume and guards', () => {
       },
       { guards },
     );
+  });
+
+  it('guards adopt-config makes the guards run with the configuration file\'s limits, on the record, and a worker running them is no longer refused', async (t) => {
+    const name = uniqueName(t.name);
+    // MEDIC_CONFIG empty: the documented example (web pool, at most 1 out; 3 restarts an hour).
+    const env = { TEMPORAL_ADDRESS: process.env['MEDIC_TEST_TEMPORAL_ADDRESS'] ?? '', MEDIC_TASK_QUEUE: name, MEDIC_CONFIG: '' };
+    const example = loadConfig();
+    const older = { guards: GuardsSchema.parse({ restartBudget: { max: 1, window: '10 minutes' } }), targets: example.targets };
+    // billing is in no pool: it is the restart budget, and the limits as a whole, that differ.
+    const route = testRoute({ target: 'billing', params: { ackTimeout: '10 minutes', humanHold: '10 minutes' } });
+    await withWorker(name, new FakeFleet().activities, async () => {
+      const first = await openIncident(name, testSignal(`${name}-a`), route);
+      assert.equal((await within(first.result())).outcome, 'recovered', 'the first worker pins its own limits');
+      const shown = await runMedic(['guards'], env);
+      assert.match(shown.stdout, /^limits [0-9a-f]{14}, pinned by medic worker on .+: the first guard request of this worker$/m, shown.stderr);
+    }, { guards: older });
+
+    const fleet = new FakeFleet();
+    await withWorker(name, fleet.activities, async () => {
+      const refused = await openIncident(name, testSignal(`${name}-b`), route);
+      await eventually('the new worker to be refused', async () => ((await refused.query(stateQuery)).awaitingAck ? true : undefined));
+      assert.ok(!fleet.calls.some((c) => c.activity === 'isolate'), 'refused before any change');
+
+      const blank = await runMedic(['guards', 'adopt-config', '--by', 'ops-lead', '--reason', ' '], env);
+      assert.equal(blank.code, 2, 'who and why are required');
+      const adopted = await runMedic(['guards', 'adopt-config', '--by', 'ops-lead', '--reason', 'rolled out the new budget'], env);
+      assert.equal(adopted.code, 0, adopted.stderr);
+      assert.match(adopted.stdout, /^the guards now run with limits [0-9a-f]{14} /m);
+      assert.match(adopted.stdout, /^ {2}restartBudget\.max: now 3, before 1$/m);
+      assert.match(adopted.stdout, /^ {2}restartBudget\.window: now 3600000 ms, before 600000 ms$/m);
+      const again = await runMedic(['guards', 'adopt-config', '--by', 'ops-lead', '--reason', 'twice'], env);
+      assert.match(again.stdout, /^the guards already run with these limits/m);
+      assert.match((await runMedic(['guards'], env)).stdout, /^limits [0-9a-f]{14}, pinned by ops-lead at \S+: rolled out the new budget$/m);
+
+      await act(refused, retryUpdate, 'ops-lead', 'limits adopted');
+      assert.equal((await within(refused.result())).outcome, 'recovered', 'runs under the adopted limits');
+    }, { guards: { guards: example.guards, targets: example.targets } });
   });
 });

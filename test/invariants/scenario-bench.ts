@@ -1,4 +1,7 @@
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { MedicActivities } from '../../activities/contract.js';
+import { guardLimitsOf } from '../../activities/guards/guard-limits-view.js';
+import { guardWorkflowId, pinLimitsUpdate } from '../../workflows/guards/definitions.js';
 import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
 import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { RestartableWorker, type TestServer } from '../helpers/time-skipping.js';
@@ -33,11 +36,24 @@ export class ScenarioBench {
     this.worker = new RestartableWorker(ts, taskQueue, activities, this.view);
   }
 
-  switchTo(fleet: RecordingFleet | undefined, pool: { name: string; members: string[] } | undefined): void {
+  /**
+   * The guards apply the limits they pinned, whichever worker asks: a new pool is a new
+   * configuration, adopted on purpose as `medic guards adopt-config` does.
+   */
+  async switchTo(fleet: RecordingFleet | undefined, pool: { name: string; members: string[] } | undefined): Promise<void> {
     this.fleet = fleet;
     if (pool === undefined) return;
     this.view.guards = GuardsSchema.parse({ pools: { ...this.view.guards.pools, [pool.name]: { maxIsolated: POOL.maxIsolated } } });
     for (const member of pool.members) (this.view.targets as Record<string, unknown>)[member] = { pool: pool.name };
+    await this.ts.client.workflow.executeUpdateWithStart(pinLimitsUpdate, {
+      args: [{ limits: guardLimitsOf(this.view), mode: 'adopt', by: 'scenario bench', reason: `pool ${pool.name} added` }],
+      startWorkflowOperation: new WithStartWorkflowOperation('guardWorkflow', {
+        workflowId: guardWorkflowId(this.taskQueue),
+        taskQueue: this.taskQueue,
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        args: [],
+      }),
+    });
   }
 }
 

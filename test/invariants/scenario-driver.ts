@@ -87,7 +87,7 @@ export class ScenarioDriver {
   }
 
   async run(): Promise<ScenarioRecord> {
-    this.bench.switchTo(this.fleet, this.pool);
+    await this.bench.switchTo(this.fleet, this.pool);
     try {
       for (let i = 0; i < this.scenario.incidents.length; i++) await this.alert(i, false);
       await this.quiesce();
@@ -101,7 +101,7 @@ export class ScenarioDriver {
       trace(`${this.name}: collect`);
       return await this.collect();
     } finally {
-      this.bench.switchTo(undefined, undefined);
+      await this.bench.switchTo(undefined, undefined);
     }
   }
 

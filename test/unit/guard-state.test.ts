@@ -23,7 +23,7 @@ describe('guard rules', () => {
     for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
       assert.deepEqual(rules.acquireTarget(s, name, `a-${name}`, 'wait'), { granted: true, paused: null }, `${name} starts free`);
       assert.equal(rules.acquireTarget(s, name, `b-${name}`, 'join').granted, false, `${name} is held once taken`);
-      assert.deepEqual(rules.requestIsolation(s, { pool: name, member: name, incidentId: `a-${name}`, maxIsolated: 1 }), { allowed: true });
+      assert.deepEqual(rules.requestIsolation(s, { pool: name, member: name, incidentId: `a-${name}`, maxIsolated: 1 }), { allowed: true, pool: name });
       assert.deepEqual(rules.requestRestart(s, { target: name, max: 1, windowMs: 60_000, nowMs: 1 }), { allowed: true, used: 1 });
     }
     assert.equal(Object.getPrototypeOf(s.holders), Object.prototype, 'no prototype was replaced');
@@ -33,6 +33,7 @@ describe('guard rules', () => {
     assert.equal(rules.acquireTarget(s, '__proto__', 'c', 'wait').granted, false, 'still held after the round trip');
     assert.deepEqual(rules.requestIsolation(s, { pool: 'constructor', member: 'other', incidentId: 'c', maxIsolated: 1 }), {
       allowed: false,
+      pool: 'constructor',
       isolated: ['constructor'],
       maxIsolated: 1,
     });
@@ -49,11 +50,11 @@ describe('guard rules', () => {
   it('counts isolated pool members against the limit until they rejoin', () => {
     const s = rules.emptyGuardState();
     const req = (member: string) => ({ pool: 'web', member, incidentId: `i-${member}`, maxIsolated: 1 });
-    assert.deepEqual(rules.requestIsolation(s, req('w1')), { allowed: true });
-    assert.deepEqual(rules.requestIsolation(s, req('w1')), { allowed: true }, 'isolating the same member again is idempotent');
-    assert.deepEqual(rules.requestIsolation(s, req('w2')), { allowed: false, isolated: ['w1'], maxIsolated: 1 });
+    assert.deepEqual(rules.requestIsolation(s, req('w1')), { allowed: true, pool: 'web' });
+    assert.deepEqual(rules.requestIsolation(s, req('w1')), { allowed: true, pool: 'web' }, 'isolating the same member again is idempotent');
+    assert.deepEqual(rules.requestIsolation(s, req('w2')), { allowed: false, pool: 'web', isolated: ['w1'], maxIsolated: 1 });
     rules.releaseIsolation(s, 'web', 'w1');
-    assert.deepEqual(rules.requestIsolation(s, req('w2')), { allowed: true });
+    assert.deepEqual(rules.requestIsolation(s, req('w2')), { allowed: true, pool: 'web' });
   });
 
   it('allows at most N restarts per window and forgets restarts older than the window', () => {

@@ -1,5 +1,6 @@
 // The guards' state and its rules, as pure functions: the guard workflow applies them one update
 // at a time (Temporal serialises them), and unit tests check them without a server.
+import { canonicalLimits, limitsHash, poolOfTarget, type GuardLimits, type PinnedLimits } from './guard-limits.js';
 
 export type TargetPolicy = 'wait' | 'join';
 
@@ -23,7 +24,22 @@ export interface GuardState {
    * pause notice can overtake each other) keeps the latest.
    */
   pauseVersion: number;
+  /** The one set of limits the guards apply, whichever worker asks; null until the first worker pins it. */
+  limits: PinnedLimits | null;
+  /** The latest targets the guards released for an incident that could no longer be told (newest last, bounded). */
+  released: GuardRelease[];
 }
+
+/** A target taken back from an incident that ended without giving it back, or could not be handed it. */
+export interface GuardRelease {
+  at: string;
+  target: string;
+  incidentId: string;
+  why: string;
+}
+
+/** How many releases `medic guards` shows; older ones are in the guard's history. */
+export const RELEASES_KEPT = 50;
 
 // Targets and pools are names from alert labels and configuration, and may be any string,
 // `__proto__` and `constructor` included. The state stays plain objects (it crosses
@@ -36,7 +52,7 @@ function put<V>(record: Record<string, V>, key: string, value: V): void {
   Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-export const emptyGuardState = (): GuardState => ({ holders: {}, waiters: {}, isolated: {}, restarts: {}, paused: null, pauseVersion: 0 });
+export const emptyGuardState = (): GuardState => ({ holders: {}, waiters: {}, isolated: {}, restarts: {}, paused: null, pauseVersion: 0, limits: null, released: [] });
 
 export type AcquireResult =
   | { granted: true; paused: GuardState['paused'] }
@@ -88,20 +104,29 @@ export interface IsolationRequest {
   maxIsolated: number;
 }
 
-export type IsolationResult = { allowed: true } | { allowed: false; isolated: string[]; maxIsolated: number };
+/**
+ * The asking worker's guard configuration is not the one the guards run with: refused, so that two
+ * workers can never each apply their own limits. `pinned` lets the worker name the difference.
+ */
+export interface LimitsRefusal {
+  allowed: false;
+  limits: { theirs: string; pinned: PinnedLimits | null };
+}
+
+export type IsolationResult = { allowed: true; pool?: string } | { allowed: false; pool: string; isolated: string[]; maxIsolated: number } | LimitsRefusal;
 
 /** Blast radius: never take more than maxIsolated members of a pool out of rotation at once. */
 export function requestIsolation(state: GuardState, req: IsolationRequest): IsolationResult {
   const pool = own(state.isolated, req.pool) ?? {};
   if (own(pool, req.member) !== undefined) {
     put(pool, req.member, req.incidentId); // already out: isolating again changes nothing
-    return { allowed: true };
+    return { allowed: true, pool: req.pool };
   }
   const out = Object.keys(pool);
-  if (out.length + 1 > req.maxIsolated) return { allowed: false, isolated: out.sort(), maxIsolated: req.maxIsolated };
+  if (out.length + 1 > req.maxIsolated) return { allowed: false, pool: req.pool, isolated: out.sort(), maxIsolated: req.maxIsolated };
   put(pool, req.member, req.incidentId);
   put(state.isolated, req.pool, pool);
-  return { allowed: true };
+  return { allowed: true, pool: req.pool };
 }
 
 /** The incident holding a target, if any. */
@@ -133,7 +158,7 @@ export interface RestartRequest {
   nowMs: number;
 }
 
-export type RestartResult = { allowed: true; used: number } | { allowed: false; used: number; max: number; windowMs: number };
+export type RestartResult = { allowed: true; used: number } | { allowed: false; used: number; max: number; windowMs: number } | LimitsRefusal;
 
 /** Remediation budget: at most `max` automated restarts of a target per window. */
 export function requestRestart(state: GuardState, req: RestartRequest): RestartResult {
@@ -152,4 +177,57 @@ export function activeIncidents(state: GuardState): string[] {
   const ids = new Set<string>(Object.values(state.holders));
   for (const queue of Object.values(state.waiters)) for (const w of queue) ids.add(w.incidentId);
   return [...ids].sort();
+}
+
+/** The pinned limits, if the asking worker's configuration (by its hash) is the pinned one. */
+export function limitsFor(state: GuardState, theirs: string): GuardLimits | LimitsRefusal {
+  const pinned = state.limits;
+  if (pinned === null || pinned.hash !== theirs) return { allowed: false, limits: { theirs, pinned } };
+  return pinned.limits;
+}
+
+const isRefusal = (x: GuardLimits | LimitsRefusal): x is LimitsRefusal => 'allowed' in x;
+
+/** Blast radius under the pinned limits: the pool and its limit come from the guards, not the asker. */
+export function isolateUnderLimits(state: GuardState, req: { target: string; incidentId: string; limits: string }): IsolationResult {
+  const limits = limitsFor(state, req.limits);
+  if (isRefusal(limits)) return limits;
+  const pool = poolOfTarget(limits, req.target);
+  if (pool === undefined) return { allowed: true }; // in no pool: nothing to count
+  return requestIsolation(state, { pool: pool.name, member: req.target, incidentId: req.incidentId, maxIsolated: pool.maxIsolated });
+}
+
+/** Restart budget under the pinned limits: a worker with another window can never trim the history. */
+export function restartUnderLimits(state: GuardState, req: { target: string; limits: string; nowMs: number }): RestartResult {
+  const limits = limitsFor(state, req.limits);
+  if (isRefusal(limits)) return limits;
+  return requestRestart(state, { target: req.target, max: limits.restartBudget.max, windowMs: limits.restartBudget.windowMs, nowMs: req.nowMs });
+}
+
+/** A member is back in rotation: it no longer counts against any pool it was out of. */
+export function releaseMember(state: GuardState, member: string): void {
+  for (const pool of Object.keys(state.isolated)) {
+    if (own(own(state.isolated, pool) ?? {}, member) !== undefined) releaseIsolation(state, pool, member);
+  }
+}
+
+/**
+ * Pin limits: the first ones asked with (`if-unpinned`, what a worker sends), or new ones on
+ * purpose (`adopt`, `medic guards adopt-config`). Answers what is pinned now and what was before.
+ */
+export function pinLimits(
+  state: GuardState,
+  req: { limits: GuardLimits; by: string; reason: string; mode: 'if-unpinned' | 'adopt'; at: string },
+): { pinned: PinnedLimits; previous: PinnedLimits | null; changed: boolean } {
+  const previous = state.limits;
+  const hash = limitsHash(req.limits);
+  if (previous !== null && (req.mode === 'if-unpinned' || previous.hash === hash)) return { pinned: previous, previous, changed: false };
+  state.limits = { hash, limits: canonicalLimits(req.limits), by: req.by, reason: req.reason, at: req.at };
+  return { pinned: state.limits, previous, changed: true };
+}
+
+/** Put a release on the guards' record (bounded: the history keeps the rest). */
+export function recordRelease(state: GuardState, release: GuardRelease): void {
+  state.released.push(release);
+  if (state.released.length > RELEASES_KEPT) state.released.splice(0, state.released.length - RELEASES_KEPT);
 }

@@ -1,9 +1,10 @@
-import { condition, proxyLocalActivities } from '@temporalio/workflow';
-import type { GuardActivities } from '../../activities/guards/guard-activities.js';
+import { condition, isCancellation, proxyLocalActivities } from '@temporalio/workflow';
+import type { AskTiming, GuardActivities } from '../../activities/guards/guard-activities.js';
 import type { ActivityName } from '../../activities/contract.js';
 import { changesTarget, type ActivityDeclaration } from '../../activities/declarations.js';
 import type { GuardReply, GuardResult, PauseView } from '../guards/definitions.js';
-import type { AcquireResult, GuardState, IsolationResult, RestartResult, TargetPolicy } from '../guards/guard-state.js';
+import type { AcquireResult, GuardState, IsolationResult, LimitsRefusal, RestartResult, TargetPolicy } from '../guards/guard-state.js';
+import { formatDuration } from '../../src/config/duration-schema.js';
 import { refused, type StepGuards } from './step-runner.js';
 import type { Timeline } from './timeline.js';
 
@@ -11,12 +12,32 @@ const guards = proxyLocalActivities<GuardActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 20 },
 });
+// Sending an ask: a few quick tries only, because the ask loop owns asking again (a send that
+// failed counts as an ask without an answer), so that an unreachable guard leads to a human.
+const asks = proxyLocalActivities<GuardActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 3 },
+});
+
+/** The guards did not answer an ask within its deadline, however often it was asked. */
+class GuardsUnanswered extends Error {
+  override readonly name = 'GuardsUnanswered';
+}
+
+// Used only when an ask could not even be sent (the worker's own deadline and count come back
+// from the local activity that sends it, from guards.answerDeadline and guards.asks).
+const ASK_DEADLINE_MS = 30_000;
+const MAX_ASKS = 4;
+// When a holder check failed: look again after this long.
+const HOLDER_CHECK_FALLBACK_MS = 60_000;
 
 /** How the wait for the target ended. `after` is how the incident before this one ended. */
 export type TargetWait =
   | { kind: 'granted'; after?: { holder: string; outcome: string } }
   | { kind: 'joined'; holder: string; outcome: string }
-  | { kind: 'stopped' };
+  | { kind: 'stopped' }
+  /** The guards did not answer: page, hold, change nothing. */
+  | { kind: 'unanswered'; why: string };
 
 /** The guards' side of an incident as it crosses continue-as-new. */
 export interface GuardsSnapshot {
@@ -33,7 +54,7 @@ export class IncidentGuards implements StepGuards {
   private pauseVersion: number;
   private sequence: number;
   private holding: boolean;
-  private granted: { holder?: string; outcome?: string } | undefined;
+  private granted: { holder?: string; outcome?: string; passedOver?: string[] } | undefined;
   private readonly replies = new Map<string, GuardResult>();
   private holderFinished: { holder: string; outcome: string } | undefined;
 
@@ -69,15 +90,40 @@ export class IncidentGuards implements StepGuards {
     return `${this.incidentId}/${this.runKey()}/${this.sequence}`;
   }
 
-  /** Wait for the guard's answer to a request it was sent. */
-  private async answer<T extends GuardResult>(requestId: string): Promise<T> {
-    await condition(() => this.replies.has(requestId));
-    const result = this.replies.get(requestId) as T;
-    this.replies.delete(requestId);
-    return result;
+  /**
+   * Send a request and wait for its answer, with a deadline per ask. Without an answer it is
+   * asked again with the same request id (the guard answers a repeat from its record, never
+   * applies it twice); after the last ask it throws GuardsUnanswered. Never waits without end.
+   */
+  private async ask<T extends GuardResult>(requestId: string, what: string, send: () => Promise<AskTiming>, stop: () => boolean = () => false): Promise<T | undefined> {
+    for (let asked = 1; ; asked++) {
+      let timing: AskTiming | undefined;
+      let sendError: string | undefined;
+      try {
+        timing = await send();
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        sendError = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      }
+      const within = timing?.answerWithinMs ?? ASK_DEADLINE_MS;
+      const total = timing?.asks ?? MAX_ASKS;
+      if (await condition(() => this.replies.has(requestId) || stop(), within)) {
+        if (!this.replies.has(requestId)) return undefined; // stopped: whatever the guard did is released at the end
+        const result = this.replies.get(requestId) as T;
+        this.replies.delete(requestId);
+        return result;
+      }
+      const why = sendError !== undefined ? `could not be sent (${sendError})` : `got no answer within ${formatDuration(within)}`;
+      if (asked >= total) {
+        throw new GuardsUnanswered(
+          `the guards did not answer ${what} after ${asked} asks (the last one ${why}); nothing was changed. To fix: check that a medic worker serves this task queue and that its guard workflow runs (\`medic guards\`), then retry this incident`,
+        );
+      }
+      this.timeline.add('note', `the guards: ${what} ${why}; asking again (ask ${asked + 1} of ${total}, same request ${requestId})`);
+    }
   }
 
-  onGranted(granted: { holder?: string; outcome?: string }): void {
+  onGranted(granted: { holder?: string; outcome?: string; passedOver?: string[] }): void {
     this.granted = granted;
   }
 
@@ -114,8 +160,19 @@ export class IncidentGuards implements StepGuards {
   async acquireTarget(policy: TargetPolicy, stop: () => boolean): Promise<TargetWait> {
     if (!this.enabled) return { kind: 'granted' };
     const requestId = this.nextRequestId();
-    await guards.guardSend({ op: 'acquire', requestId, incidentId: this.incidentId, target: this.target, policy });
-    const answer = await this.answer<AcquireResult>(requestId);
+    let answer: AcquireResult | undefined;
+    try {
+      answer = await this.ask<AcquireResult>(
+        requestId,
+        `the request for ${this.target}`,
+        () => asks.guardSend({ op: 'acquire', requestId, incidentId: this.incidentId, target: this.target, policy }),
+        stop,
+      );
+    } catch (err) {
+      if (err instanceof GuardsUnanswered) return { kind: 'unanswered', why: err.message };
+      throw err;
+    }
+    if (answer === undefined) return { kind: 'stopped' };
     if (answer.granted) {
       this.holding = true;
       return { kind: 'granted' };
@@ -131,14 +188,23 @@ export class IncidentGuards implements StepGuards {
     // A holder that ended without giving the target back (terminated by hand) is released for it,
     // by whichever waiter notices first; the holder can change while this one waits.
     for (let checks = 0; ; checks++) {
-      const check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target, checks });
-      if (check.reaped) this.timeline.add('note', `${check.holder ?? 'the holder'} ended without giving ${this.target} back: released it`);
-      if (await condition(settled, check.checkAgainMs)) break;
+      let checkAgainMs = HOLDER_CHECK_FALLBACK_MS;
+      try {
+        const check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target, checks });
+        if (check.reaped) this.timeline.add('note', `${check.holder ?? 'the holder'} ended without giving ${this.target} back: released it`);
+        checkAgainMs = check.checkAgainMs;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // The check is a safety net for a holder that vanished; the grant itself comes as a signal.
+        // A check that failed is tried again later, never the reason to stop waiting.
+      }
+      if (await condition(settled, checkAgainMs)) break;
     }
     if (this.granted !== undefined) {
       this.holding = true;
-      const { holder, outcome } = this.granted;
-      this.timeline.add('note', `${this.target} is free${holder !== undefined ? ` (${holder} ended ${outcome ?? 'unknown'})` : ''}`);
+      const { holder, outcome, passedOver = [] } = this.granted;
+      const skipped = passedOver.length > 0 ? `; passed over ${passedOver.join(', ')}, which had ended` : '';
+      this.timeline.add('note', `${this.target} is free${holder !== undefined ? ` (${holder} ended ${outcome ?? 'unknown'}${skipped})` : ''}`);
       return { kind: 'granted', ...(holder !== undefined && outcome !== undefined && { after: { holder, outcome } }) };
     }
     if (this.holderFinished !== undefined) return { kind: 'joined', ...this.holderFinished };
@@ -163,19 +229,23 @@ export class IncidentGuards implements StepGuards {
     if (changes && this.paused !== null) await this.holdWhilePaused(activity);
     if (declaration.guard === 'blast-radius') {
       const requestId = this.nextRequestId();
-      const asked = await guards.guardAskIsolation({ requestId, incidentId: this.incidentId, target: this.target });
-      const answer: IsolationResult = asked.asked ? await this.answer<IsolationResult>(requestId) : { allowed: true };
+      const answer = await this.askOrRefuse<IsolationResult>(requestId, `whether ${this.target} may be isolated`, () =>
+        asks.guardAskIsolation({ requestId, incidentId: this.incidentId, target: this.target }),
+      );
       if (!answer.allowed) {
+        if ('limits' in answer) throw await this.limitsRefused(answer);
         throw refused(
-          `blast radius: pool ${asked.pool ?? '?'} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not isolating ${this.target}`,
+          `blast radius: pool ${answer.pool} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not isolating ${this.target}`,
         );
       }
     }
     if (declaration.guard === 'restart-budget') {
       const requestId = this.nextRequestId();
-      await guards.guardAskRestart({ requestId, incidentId: this.incidentId, target: this.target });
-      const answer = await this.answer<RestartResult>(requestId);
+      const answer = await this.askOrRefuse<RestartResult>(requestId, `whether ${this.target} may be restarted`, () =>
+        asks.guardAskRestart({ requestId, incidentId: this.incidentId, target: this.target }),
+      );
       if (!answer.allowed) {
+        if ('limits' in answer) throw await this.limitsRefused(answer);
         throw refused(
           `restart budget: ${this.target} was restarted automatically ${answer.used} times in the last ${Math.round(answer.windowMs / 60_000)} min (at most ${answer.max}); a flapping service needs a human`,
         );
@@ -183,6 +253,28 @@ export class IncidentGuards implements StepGuards {
     }
     // The pause may have come while the guard was being asked.
     if (changes && this.paused !== null) await this.holdWhilePaused(activity);
+  }
+
+  /** An ask the guards never answered refuses the step: the incident pages and holds, changing nothing. */
+  private async askOrRefuse<T extends GuardResult>(requestId: string, what: string, send: () => Promise<AskTiming>): Promise<T> {
+    try {
+      return (await this.ask<T>(requestId, what, send)) as T; // no stop: always an answer or a throw
+    } catch (err) {
+      if (err instanceof GuardsUnanswered) throw refused(err.message);
+      throw err;
+    }
+  }
+
+  /** This worker's guard configuration is not the guards' one: say in what, and what to do. */
+  private async limitsRefused(answer: LimitsRefusal): Promise<Error> {
+    const { pinned } = answer.limits;
+    const { differences } = await guards.guardExplainLimits({ pinned });
+    const whose = pinned === null ? 'the guards have no limits pinned' : `the guards run with limits ${pinned.hash} (pinned by ${pinned.by} at ${pinned.at}: ${pinned.reason})`;
+    return refused(
+      `guard configuration differs: this worker's limits ${answer.limits.theirs} are not the guards' (${whose}); ${differences.join('; ')}. ` +
+        'Nothing was changed: two workers never each apply their own limits. To fix: roll the same guards and targets configuration out to every worker, ' +
+        'or adopt this one on purpose with `medic guards adopt-config --by NAME --reason TEXT`, then retry this incident',
+    );
   }
 
   /** After a step: a member back in rotation no longer counts against its pool. */

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { GuardsSchema } from '../../src/config/guards-schema.js';
+import { abortUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
+import { guardRequestSignal, guardStateQuery, guardWorkflowId, pinLimitsUpdate } from '../../workflows/guards/definitions.js';
+import { limitsHash, type GuardLimits } from '../../workflows/guards/guard-limits.js';
+import { emptyGuardState } from '../../workflows/guards/guard-state.js';
+import { FakeFleet } from '../helpers/fake-fleet.js';
+import { saveHistoryFixture } from '../helpers/fixtures.js';
+import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
+import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
+
+after(closeTestTemporal);
+
+const signalsNamed = async (handle: { fetchHistory(): Promise<{ events?: unknown[] | null }> }, kind: 'in' | 'out', signalName: string) => {
+  type Event = {
+    workflowExecutionSignaledEventAttributes?: { signalName?: string | null; input?: { payloads?: { data?: Uint8Array | null }[] | null } | null } | null;
+    signalExternalWorkflowExecutionInitiatedEventAttributes?: { signalName?: string | null; input?: { payloads?: { data?: Uint8Array | null }[] | null } | null } | null;
+  };
+  const events = ((await handle.fetchHistory()).events ?? []) as Event[];
+  return events.flatMap((e) => {
+    const attrs = kind === 'in' ? e.workflowExecutionSignaledEventAttributes : e.signalExternalWorkflowExecutionInitiatedEventAttributes;
+    if (attrs?.signalName !== signalName) return [];
+    return [JSON.parse(Buffer.from(attrs.input?.payloads?.[0]?.data ?? new Uint8Array()).toString()) as Record<string, unknown>];
+  });
+};
+
+const limits: GuardLimits = { pools: [], restartBudget: { max: 5, windowMs: 3_600_000 } };
+
+describe('no wait without end', () => {
+  it('an ask the guards never answer is asked again with the same request id, then the incident pages a human and holds, changing nothing', async (t) => {
+    const name = uniqueName(t.name);
+    const { client } = await testTemporal();
+    // The guard workflow runs, but on a task queue no worker serves: it takes every request and
+    // answers none (as when the guard is stuck), so each ask waits out its deadline.
+    const stuck = await client.workflow.start('guardWorkflow', { workflowId: guardWorkflowId(name), taskQueue: `${name}-nobody`, args: [] });
+    const fleet = new FakeFleet();
+    const guards = { guards: GuardsSchema.parse({ answerDeadline: '1 second', asks: 3 }), targets: {} };
+    try {
+      await withWorker(
+        name,
+        fleet.activities,
+        async () => {
+          const incident = await openIncident(name, testSignal(name), testRoute({ target: 'api-7', params: { ackTimeout: '10 minutes', humanHold: '10 minutes' } }));
+          await eventually('the incident to page a human', async () => ((await incident.query(stateQuery)).awaitingAck ? true : undefined));
+          const notes = (await incident.query(timelineQuery)).map((e) => e.message);
+          assert.equal(notes.filter((m) => /^the guards: the request for api-7 got no answer within 1 second; asking again \(ask [23] of 3, same request /.test(m)).length, 2, notes.join('\n'));
+          assert.ok(notes.some((m) => /^the guards did not answer the request for api-7 after 3 asks .*nothing was changed\. To fix: /.test(m)), notes.join('\n'));
+          assert.deepEqual(fleet.order, ['escalate'], 'nothing was done to api-7; a human was paged');
+          const asked = await signalsNamed(stuck, 'in', 'guardRequest');
+          assert.equal(asked.length, 3, 'asked three times');
+          assert.equal(new Set(asked.map((r) => r['requestId'])).size, 1, 'always with the same request id');
+          await act(incident, abortUpdate, 'ivy', 'guards looked at');
+          assert.equal((await incident.result()).outcome, 'aborted');
+          await saveHistoryFixture('http-service-outage-guards-unanswered', incident);
+        },
+        { guards },
+      );
+    } finally {
+      await stuck.terminate('test finished').catch(() => undefined);
+    }
+  });
+
+  it('the guard answers a request asked again from its record and never applies it twice', async (t) => {
+    const name = uniqueName(t.name);
+    const { client } = await testTemporal();
+    await withWorker(name, new FakeFleet().activities, async () => {
+      const guard = await client.workflow.start('guardWorkflow', { workflowId: guardWorkflowId(name), taskQueue: name, args: [emptyGuardState()] });
+      // An incident that does not exist: the answers fail to arrive and are logged, but are sent.
+      const acquire = { op: 'acquire', requestId: 'ask-1', incidentId: 'ghost-a', target: 't-1', policy: 'wait' } as const;
+      await guard.signal(guardRequestSignal, acquire);
+      await guard.signal(guardRequestSignal, { op: 'acquire', requestId: 'ask-2', incidentId: 'ghost-b', target: 't-1', policy: 'wait' });
+      await guard.signal(guardRequestSignal, { op: 'release', requestId: 'rel-1', incidentId: 'ghost-a', target: 't-1', outcome: 'recovered' });
+      // The first ask again, after the target changed hands: answered as it was, not taken again.
+      await guard.signal(guardRequestSignal, acquire);
+      const replies = await eventually('both answers to the first ask', async () => {
+        const sent = (await signalsNamed(guard, 'out', 'guardReply')).filter((r) => r['requestId'] === 'ask-1');
+        return sent.length === 2 ? sent : undefined;
+      });
+      assert.deepEqual(
+        replies.map((r) => (r['result'] as { granted: boolean }).granted),
+        [true, true],
+        'the repeat is answered from the record',
+      );
+      assert.notEqual((await guard.query(guardStateQuery)).holders['t-1'], 'ghost-a', 'the repeat did not take the target again');
+
+      // A restart asked twice counts once against the budget.
+      await guard.executeUpdate(pinLimitsUpdate, { args: [{ limits, mode: 'if-unpinned', by: 'test', reason: 'pin for the test' }] });
+      const restart = { op: 'restart', requestId: 'ask-3', incidentId: 'ghost-c', target: 't-2', limits: limitsHash(limits) } as const;
+      await guard.signal(guardRequestSignal, restart);
+      await guard.signal(guardRequestSignal, restart);
+      const answered = await eventually('both answers to the restart', async () => {
+        const sent = (await signalsNamed(guard, 'out', 'guardReply')).filter((r) => r['requestId'] === 'ask-3');
+        return sent.length === 2 ? sent : undefined;
+      });
+      assert.deepEqual(answered.map((r) => (r['result'] as { used: number }).used), [1, 1], 'answered alike');
+      assert.deepEqual((await guard.query(guardStateQuery)).restarts['t-2']?.length, 1, 'counted once');
+      await guard.terminate('test finished');
+    });
+  });
+
+  it('a waiter that ended while queued is released when its turn comes, on the record, and the target goes on to the next running waiter', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    const route = testRoute({ target: 'db-9', playbook: 'diagnose-and-escalate', params: { ackTimeout: '10 minutes', humanHold: '10 minutes' } });
+    await withWorker(name, fleet.activities, async () => {
+      const { client } = await testTemporal();
+      const guard = client.workflow.getHandle(guardWorkflowId(name));
+      const queued = (n: number) => async () => ((await guard.query(guardStateQuery)).waiters['db-9']?.length === n ? true : undefined);
+      const holder = await openIncident(name, testSignal(`${name}-a`), route);
+      await eventually('the holder to escalate', async () => ((await holder.query(stateQuery)).awaitingAck ? true : undefined));
+      const gone = await openIncident(name, testSignal(`${name}-b`), route);
+      await eventually('the first waiter to queue', queued(1));
+      const next = await openIncident(name, testSignal(`${name}-c`), route);
+      await eventually('the second waiter to queue behind it', queued(2));
+      // The last waiter has looked at the holder once: only its next look (a minute on) could notice.
+      await eventually('the last waiter to have checked the holder once', async () => {
+        const markers = ((await next.fetchHistory()).events ?? []).flatMap((e) => e.markerRecordedEventAttributes?.details?.['data']?.payloads ?? []);
+        return markers.some((p) => Buffer.from(p.data ?? new Uint8Array()).toString().includes('"activity_type":"guardReapTarget"')) ? true : undefined;
+      });
+      await gone.terminate('operator terminated it by hand');
+      await act(holder, abortUpdate, 'kim', 'handled by hand');
+      // The default holder check is a minute: the hand-on must not wait for it.
+      await eventually('the next running waiter to be granted the target and page', async () => ((await next.query(stateQuery)).awaitingAck ? true : undefined), 20_000);
+      const state = await guard.query(guardStateQuery);
+      assert.equal(state.holders['db-9'], next.workflowId, 'the target went to the running waiter');
+      const released = state.released.find((r) => r.incidentId === gone.workflowId);
+      assert.ok(released !== undefined && released.target === 'db-9', JSON.stringify(state.released));
+      assert.match(released.why, /could not be told/);
+      const notes = (await next.query(timelineQuery)).map((e) => e.message);
+      assert.ok(notes.includes(`db-9 is free (${holder.workflowId} ended aborted; passed over ${gone.workflowId}, which had ended)`), notes.join('\n'));
+      assert.equal(fleet.order.filter((a) => a === 'diagnose').length, 1, 'only the holder acted; the terminated waiter never did');
+      await act(next, abortUpdate, 'kim', 'done');
+      await saveHistoryFixture('diagnose-and-escalate-waiter-passed-over', next);
+    });
+  });
+});
