@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNTIME_DIRS = ['bin', 'src', 'activities', 'workflows', 'playbooks'];
 const TESTKIT_DIR = 'src/testkit/';
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependencies?: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string>; peerDependencies?: Record<string, string> };
 const peers = pkg.peerDependencies ?? {};
 
 function sources(dir: string): string[] {
@@ -41,6 +41,8 @@ function importedPackages(): Map<string, string[]> {
     const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
     for (const match of code.matchAll(pattern)) {
       const name = packageOf(match[1] ?? '');
+      // medic's own name: the code `medic init` writes for a user's repository imports medic (src/scaffold/).
+      if (name === pkg.name && relative(ROOT, file).startsWith('src/scaffold/')) continue;
       if (name !== undefined) used.set(name, [...(used.get(name) ?? []), relative(ROOT, file)]);
     }
   }
