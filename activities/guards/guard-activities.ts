@@ -94,6 +94,14 @@ export function createGuardActivities(view: GuardConfigView) {
   };
 
   return {
+    /**
+     * Offer this worker's limits again: the guard workflow that answered has none pinned (it is a
+     * new one: terminated, reset or timed out since this worker's first offer).
+     */
+    async guardOfferLimits(): Promise<void> {
+      offered.delete(Context.current().info.taskQueue);
+      await offerLimits();
+    },
     /** acquire and release: no limits needed. */
     async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' }>): Promise<AskTiming> {
       await send(request);

@@ -67,4 +67,34 @@ describe('limits owned by the guards', () => {
       { guards: b },
     );
   });
+  it('a guard workflow replaced after this worker pinned its limits (terminated, reset) is offered them again: the next isolation is asked, not refused', async (t) => {
+    const name = uniqueName(t.name);
+    const limits = { guards: GuardsSchema.parse({ pools: { web: { maxIsolated: 1 } } }), targets: pool };
+    const fleet = new FakeFleet();
+    const { client } = await testTemporal();
+    const guard = client.workflow.getHandle(guardWorkflowId(name));
+    await withWorker(
+      name,
+      fleet.activities,
+      async () => {
+        const first = await openIncident(name, testSignal(`${name}-a`), testRoute({ target: 'web-1' }));
+        assert.equal((await first.result()).outcome, 'recovered');
+        assert.ok((await guard.query(guardStateQuery)).limits !== null, 'the first isolation pinned this worker\'s limits');
+        // An operator terminates the guard workflow; the next request starts a new one, with no limits.
+        await guard.terminate('replaced by hand');
+        const second = await openIncident(name, testSignal(`${name}-b`), testRoute({ target: 'web-2', params: quick }));
+        // Bounded: refused, the incident would wait for an ack instead of ending.
+        const result = await Promise.race([
+          second.result(),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the second incident did not end within 60 s: its isolation was refused, not asked')), 60_000)),
+        ]);
+        const notes = result.timeline.map((e) => e.message);
+        assert.equal(result.outcome, 'recovered', notes.join('\n'));
+        assert.ok(notes.includes('the guards had no limits pinned (a new guard workflow): this worker offers its limits again and asks once more'), notes.join('\n'));
+        assert.equal(fleet.calls.filter((c) => c.activity === 'isolate' && c.target === 'web-2').length, 1, 'web-2 was isolated under the guards, not refused');
+        assert.ok((await guard.query(guardStateQuery)).limits !== null, 'the new guard workflow holds the limits again');
+      },
+      { guards: limits },
+    );
+  });
 });

@@ -56,24 +56,33 @@ describe('incident lifecycle', () => {
   it('an abort or a resolution that arrives before the playbook starts stops it before any step', async (t) => {
     const name = uniqueName(t.name);
     const fleet = new FakeFleet();
-    // Opened while no worker polls: the abort (and the resolution) are in the incident's very first
-    // workflow task, before it has taken its target or started the playbook.
     // Short waits, so that a playbook started by mistake ends soon and the assertions say so.
     const route = testRoute({ playbook: 'diagnose-and-escalate', params: { ackTimeout: '1 second', humanHold: '1 second' } });
-    const aborted = await openIncident(name, testSignal(`${name}-a`), route);
-    const aborting = act(aborted, abortUpdate, 'ops', 'false alarm');
+    // The resolution is in the incident's very first workflow task (a signal, before any worker
+    // polls): it closes before taking its target. An update cannot be made to wait for the first
+    // task the same way (when the server delivers one sent before it is its own affair), so the
+    // abort comes while the incident waits in line for its target, also before its playbook starts.
     const resolved = await openIncident(name, testSignal(`${name}-r`), route);
     await resolved.signal(alertSignal, testSignal(`${name}-r`, { id: `${name}-r-resolved`, status: 'resolved' }));
-    await new Promise((r) => setTimeout(r, 500)); // the update reaches the server before the worker polls
+    const gated = testRoute({ params: { approveRestart: true, approvalTimeout: '10 minutes' } });
     const [abortedResult, resolvedResult] = await withWorker(name, fleet.activities, async () => {
-      await aborting;
-      const results = await Promise.all([aborted.result(), resolved.result()]);
+      const resolvedFirst = await resolved.result(); // it takes and releases the target on its way out
+      const holder = await openIncident(name, testSignal(`${name}-h`, { alertname: 'Holder' }), gated);
+      await eventually('the holder at its approval gate', async () => ((await holder.query(stateQuery)).pendingApproval !== undefined ? true : undefined)).catch(async (err: Error) => {
+        throw new Error(`${err.message}:\n${(await holder.query(timelineQuery)).map((e) => `${e.kind}: ${e.message}`).join('\n')}`);
+      });
+      const aborted = await openIncident(name, testSignal(`${name}-a`), route);
+      await eventually('the incident to wait for its target', async () => ((await aborted.query(timelineQuery)).some((e) => e.message.startsWith('waiting:')) ? true : undefined));
+      await act(aborted, abortUpdate, 'ops', 'false alarm');
+      const results = [await aborted.result(), resolvedFirst] as const;
       await saveHistoryFixture('diagnose-and-escalate-aborted-before-start', aborted);
+      await act(holder, abortUpdate, 'ops', 'done');
       return results;
     });
     assert.equal(abortedResult.outcome, 'aborted');
     assert.equal(resolvedResult.outcome, 'resolved');
-    assert.deepEqual(fleet.order, [], 'no step ran on either target');
+    const onThem = fleet.calls.filter((c) => c.incidentId === abortedResult.incidentId || c.incidentId === resolvedResult.incidentId);
+    assert.deepEqual(onThem, [], 'no step ran for either incident');
     for (const result of [abortedResult, resolvedResult]) {
       assert.deepEqual(result.timeline.filter((e) => e.kind.startsWith('step-')), [], `${result.incidentId} recorded no step`);
     }

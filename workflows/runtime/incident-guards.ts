@@ -228,8 +228,7 @@ export class IncidentGuards implements StepGuards {
     const changes = changesTarget(declaration.effect);
     if (changes && this.paused !== null) await this.holdWhilePaused(activity);
     if (declaration.guard === 'blast-radius') {
-      const requestId = this.nextRequestId();
-      const answer = await this.askOrRefuse<IsolationResult>(requestId, `whether ${this.target} may be isolated`, () =>
+      const answer = await this.askWithLimits<IsolationResult>(`whether ${this.target} may be isolated`, (requestId) =>
         asks.guardAskIsolation({ requestId, incidentId: this.incidentId, target: this.target }),
       );
       if (!answer.allowed) {
@@ -240,8 +239,7 @@ export class IncidentGuards implements StepGuards {
       }
     }
     if (declaration.guard === 'restart-budget') {
-      const requestId = this.nextRequestId();
-      const answer = await this.askOrRefuse<RestartResult>(requestId, `whether ${this.target} may be restarted`, () =>
+      const answer = await this.askWithLimits<RestartResult>(`whether ${this.target} may be restarted`, (requestId) =>
         asks.guardAskRestart({ requestId, incidentId: this.incidentId, target: this.target }),
       );
       if (!answer.allowed) {
@@ -253,6 +251,20 @@ export class IncidentGuards implements StepGuards {
     }
     // The pause may have come while the guard was being asked.
     if (changes && this.paused !== null) await this.holdWhilePaused(activity);
+  }
+
+  /**
+   * Ask with this worker's limits. A guard workflow with no limits pinned is a new one (terminated,
+   * reset or timed out since this worker offered its limits): offer them again and ask once more.
+   */
+  private async askWithLimits<T extends IsolationResult | RestartResult>(what: string, send: (requestId: string) => Promise<AskTiming>): Promise<T> {
+    for (let offeredAgain = false; ; offeredAgain = true) {
+      const requestId = this.nextRequestId();
+      const answer = await this.askOrRefuse<T>(requestId, what, () => send(requestId));
+      if (answer.allowed || !('limits' in answer) || answer.limits.pinned !== null || offeredAgain) return answer;
+      this.timeline.add('note', `the guards had no limits pinned (a new guard workflow): this worker offers its limits again and asks once more`);
+      await guards.guardOfferLimits();
+    }
   }
 
   /** An ask the guards never answered refuses the step: the incident pages and holds, changing nothing. */
