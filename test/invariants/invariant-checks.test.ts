@@ -122,6 +122,13 @@ describe('invariant checkers', () => {
     assert.deepEqual(broken(checks.abortIsNeverSwallowed(record({ calls: undoOnly, runs: [run({ abortAcceptedAt: 5 })] }))), []);
     const phantomPage = [call('diagnose', 1, 6, { outcome: 'cancelled' }), call('escalate', 7, 8, { event: 'trigger' })];
     assert.deepEqual(broken(checks.abortIsNeverSwallowed(record({ calls: phantomPage, runs: [run({ abortAcceptedAt: 5 })] }))), [8]);
+    // The abort left web-1 out (its undo was skipped while paused) and paged about it; a later
+    // incident put it back. The page was about a target out of rotation when it was sent.
+    const pageThenFixedLater = [call('isolate', 1, 2), call('escalate', 7, 8, { event: 'trigger' }), call('isolate', 20, 21, { incidentId: 'incident-b' }), call('rejoin', 30, 31, { incidentId: 'incident-b' })];
+    assert.deepEqual(broken(checks.abortIsNeverSwallowed(record({ calls: pageThenFixedLater, runs: [run({ abortAcceptedAt: 5 })], isolatedAtEnd: [] }))), []);
+    // A page after the abort while the target was in rotation is a phantom one.
+    const inRotation = [call('isolate', 1, 2), call('rejoin', 3, 4), call('escalate', 7, 8, { event: 'trigger' })];
+    assert.deepEqual(broken(checks.abortIsNeverSwallowed(record({ calls: inRotation, runs: [run({ abortAcceptedAt: 5 })], isolatedAtEnd: [] }))), [8]);
   });
 
   it('every call is on the record: fails when the timeline has fewer started entries than calls', () => {

@@ -194,16 +194,24 @@ export function everyPageClosed(record: ScenarioRecord): CheckResult {
 }
 
 /** (8) After an abort is accepted, no new step starts but the safe undo (and a page about what it left out). */
+/** Whether `target` was out of rotation at `time`: its last isolate or rejoin that ended before then decides. */
+function outOfRotationAt(record: ScenarioRecord, target: string, time: number): boolean {
+  const last = record.calls
+    .filter((c) => c.target === target && (c.activity === 'isolate' || c.activity === 'rejoin') && c.outcome === 'ok' && c.end !== undefined && c.end < time)
+    .sort((a, b) => (b.end as number) - (a.end as number))[0];
+  return last?.activity === 'isolate';
+}
+
 export function abortIsNeverSwallowed(record: ScenarioRecord): CheckResult {
   const violations: Violation[] = [];
   let checked = 0;
   for (const run of record.runs.filter((r) => r.abortAcceptedAt !== undefined)) {
     checked += 1;
-    const leftOut = record.isolatedAtEnd.includes(run.target);
     for (const c of callsOfRun(record, run).filter((x) => x.start > (run.abortAcceptedAt as number))) {
       const undo = c.activity === 'rejoin' || c.activity === 'rollforward' || c.activity === 'verify';
       const closingPage = c.activity === 'escalate' && (c.event === 'acknowledge' || c.event === 'resolve');
-      const pageAboutLeftOut = c.activity === 'escalate' && c.event === 'trigger' && leftOut;
+      // About a target out of rotation when the page went out (a later incident may have put it back).
+      const pageAboutLeftOut = c.activity === 'escalate' && c.event === 'trigger' && outOfRotationAt(record, run.target, c.start);
       if (!undo && !closingPage && !pageAboutLeftOut) {
         violations.push(v(8, 'abort is never swallowed', `${describeCall(c)} started after the abort of ${runName(run)} was accepted at ${run.abortAcceptedAt}`));
       }
