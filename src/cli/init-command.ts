@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -13,6 +14,18 @@ interface Manifest {
   peerDependencies?: Record<string, string>;
 }
 
+/** The version medic's lockfile (when it ships one) or installed tree resolved a package to. */
+function lockedVersion(name: string): string | undefined {
+  try {
+    const require = createRequire(join(PACKAGE_ROOT, 'package.json'));
+    const sdk = require.resolve('@temporalio/proto/package.json');
+    const found = createRequire(sdk).resolve(`${name}/package.json`);
+    return (JSON.parse(readFileSync(found, 'utf8')) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The versions the scaffold pins: medic's own, so the repository builds against what medic was tested with. */
 function versions(medic: string): ScaffoldVersions {
   const own = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as Manifest;
@@ -20,6 +33,8 @@ function versions(medic: string): ScaffoldVersions {
   return {
     medic,
     zod: pick('zod', '4.6.7'),
+    // The version the SDK's packages resolve to in medic's own lockfile.
+    protobufjs: lockedVersion('protobufjs') ?? '8.8.1',
     testing: pick('@temporalio/testing', '1.24.0'),
     tsx: pick('tsx', '4.23.15'),
     typescript: pick('typescript', '5.9.3'),

@@ -76,7 +76,12 @@ export function readHistoryFile(file: string): RecordedHistory {
   try {
     history = historyFromJSON(raw);
   } catch (err) {
-    throw new ReplayInputError(`${file} is not a workflow history Temporal can read: ${(err as Error).message}. To fix: write it again with \`temporal workflow show --workflow-id ID --output json\``);
+    const message = (err as Error).message;
+    // Two copies of protobufjs under the Temporal SDK's packages (npm put another version on top).
+    if (/must be a Type/.test(message)) {
+      throw new ReplayInputError(`${file} cannot be read here: the Temporal SDK's packages in this project use two copies of protobufjs (${message}). To fix: add protobufjs 8.8.1 to this project's dependencies (npm install protobufjs@8.8.1), as medic init does`);
+    }
+    throw new ReplayInputError(`${file} is not a workflow history Temporal can read: ${message}. To fix: write it again with \`temporal workflow show --workflow-id ID --output json\``);
   }
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   if (started === undefined || started === null) {

@@ -5,6 +5,7 @@
 
 export interface ScaffoldVersions {
   medic: string;
+  protobufjs: string;
   zod: string;
   testing: string;
   tsx: string;
@@ -27,7 +28,8 @@ export function playbookRepoFiles(name: string, v: ScaffoldVersions): Record<str
           replay: 'npm run build && MEDIC_CONFIG=medic.yaml medic replay --last 50',
           worker: 'npm run build && MEDIC_CONFIG=medic.yaml medic worker',
         },
-        dependencies: { medic: v.medic, zod: v.zod },
+        // protobufjs: one copy for the Temporal SDK's packages (see medic's docs/replay.md, "type must be a Type").
+        dependencies: { medic: v.medic, protobufjs: v.protobufjs, zod: v.zod },
         devDependencies: { '@temporalio/testing': v.testing, '@types/node': v.typesNode, tsx: v.tsx, typescript: v.typescript },
       },
       null,

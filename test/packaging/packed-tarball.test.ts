@@ -17,6 +17,8 @@ import { eventually } from '../helpers/temporal.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+/** Histories recorded by the current engine (test/replay keeps them replaying). */
+const HISTORIES = join(ROOT, 'test', 'fixtures', 'histories');
 /** Packing builds (about 20 s) and installing resolves ~140 packages from the npm cache: bounded, not instant. */
 const NPM_TIMEOUT_MS = 240_000;
 
@@ -273,5 +275,13 @@ describe('the packed tarball', () => {
       assert.match(checked.stdout, plan, checked.stdout);
       t.diagnostic(`${what}: npm install ${installed.ms} ms, npm test ${tested.ms} ms (${passed} tests)`);
     }
+
+    // The check before a deploy, from the installed package: recorded incidents replay on the code
+    // this repository's worker would run (medic's compiled workflows and its compiled extension).
+    const replayed = ok(await run(join(repo, 'node_modules', '.bin', 'medic'), ['replay', HISTORIES, '--json'], repo, { ...env, MEDIC_CONFIG: join(repo, 'medic.yaml') }), 'medic replay in the scaffold');
+    const report = JSON.parse(replayed.stdout) as { ok: boolean; histories: number; failed: number };
+    assert.equal(report.ok, true, replayed.stdout);
+    assert.ok(report.histories >= 20 && report.failed === 0, `every recorded history replayed: ${report.histories} histories, ${report.failed} failed`);
+    t.diagnostic(`medic replay from the installed package, with the scaffold's compiled extension: ${report.histories} histories in ${replayed.ms} ms`);
   });
 });
