@@ -11,6 +11,11 @@ import { formatSummary, readRows, SUMMARY_ENV } from './chaos-summary.js';
 
 /** Longest any one test (or suite) may take; the slowest, the alert storm, needs about 2 minutes. */
 const TEST_TIMEOUT_MS = 480_000;
+/**
+ * The generated scenarios stop exploring after their own 5-minute budget, then shrink what broke
+ * (15 s an invariant) and replay it: their file gets more room than the rest.
+ */
+const INVARIANTS_TIMEOUT_MS = 900_000;
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -42,7 +47,7 @@ async function main(): Promise<number> {
     let code = 0;
     for (const [i, pass] of passes.entries()) {
       const tap = join(ROOT, 'test-results', `tap-${process.pid}-${i}.txt`);
-      code = Math.max(code, await runPass(pass, env, tap));
+      code = Math.max(code, await runPass(pass, env, tap, pass === alone ? INVARIANTS_TIMEOUT_MS : TEST_TIMEOUT_MS));
       for (const [, key, n] of readFileSync(tap, 'utf8').matchAll(/^# (pass|fail) (\d+)$/gm)) totals[key as 'pass' | 'fail'] += Number(n);
       rmSync(tap, { force: true });
     }
@@ -65,7 +70,7 @@ function printChaosSummary(file: string): void {
 }
 
 /** One `node --test` over these files: the spec report on the terminal, TAP into a file for the totals. */
-async function runPass(files: string[], env: NodeJS.ProcessEnv, tapFile: string): Promise<number> {
+async function runPass(files: string[], env: NodeJS.ProcessEnv, tapFile: string, timeoutMs: number): Promise<number> {
   const child = spawn(
     process.execPath,
     [
@@ -78,7 +83,7 @@ async function runPass(files: string[], env: NodeJS.ProcessEnv, tapFile: string)
       `--test-reporter-destination=${tapFile}`,
       `--test-concurrency=${process.env['MEDIC_TEST_CONCURRENCY'] ?? '2'}`,
       // A test that hangs fails, loudly, instead of holding the run until CI kills it.
-      `--test-timeout=${process.env['MEDIC_TEST_TIMEOUT_MS'] ?? String(TEST_TIMEOUT_MS)}`,
+      `--test-timeout=${process.env['MEDIC_TEST_TIMEOUT_MS'] ?? String(timeoutMs)}`,
       ...files,
     ],
     { cwd: ROOT, stdio: 'inherit', env },

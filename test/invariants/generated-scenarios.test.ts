@@ -11,10 +11,17 @@ import type { Violation } from './scenario-record.js';
 // The safety invariants of DESIGN.md, checked after each of many generated scenarios played on a
 // real medic worker (time-skipping server, shipped playbooks, real defaults). MEDIC_INVARIANT_SEED
 // replays one run's scenarios; MEDIC_INVARIANT_RUNS changes how many (default 200 in all);
+// MEDIC_INVARIANT_BUDGET_MS bounds the wall time they may take (default 5 minutes: on a slow or busy
+// machine fewer scenarios run, never fewer than MIN_SCENARIOS, and the count is printed);
 // MEDIC_INVARIANT_WORKFLOWS points the worker at another engine's workflows/index.ts.
 
 const SEED = Number(process.env['MEDIC_INVARIANT_SEED'] ?? Date.now() % 2_147_483_647);
 const RUNS = Number(process.env['MEDIC_INVARIANT_RUNS'] ?? 200);
+// About 3 minutes for 200 on this project's 2-core machine when quiet; a CI machine once took over
+// 8 for the same and timed the whole file out. Past the budget the run stops exploring and says so.
+const BUDGET_MS = Number(process.env['MEDIC_INVARIANT_BUDGET_MS'] ?? 300_000);
+/** Fewer than this many played (a machine too slow to prove anything): the test fails, saying why. */
+const MIN_SCENARIOS = Math.min(40, RUNS);
 /** Shrinking replays scenarios on the server: bounded, so a failing run still ends in minutes. */
 const SHRINK_BUDGET_MS = 15_000;
 
@@ -32,13 +39,20 @@ async function play(scenario: Scenario): Promise<Violation[]> {
   return result.violations;
 }
 
-/** First pass: every scenario is played and checked; nothing stops at the first violation. */
-async function explore(arb: fc.Arbitrary<Scenario>, numRuns: number, seed: number): Promise<void> {
+/**
+ * First pass: every scenario is played and checked; nothing stops at the first violation. Once
+ * `budgetMs` of wall time is spent, the scenarios left are generated but not played (a scenario
+ * in flight always plays to its end: one cut short would leave workflows running into the next).
+ */
+async function explore(arb: fc.Arbitrary<Scenario>, numRuns: number, seed: number, budgetMs: number): Promise<void> {
+  const deadline = Date.now() + budgetMs;
   let index = 0;
   await fc.assert(
     fc.asyncProperty(arb, async (scenario) => {
-      const found = await play(scenario);
-      if (found.length > 0) violations.push({ scenario, found, seed, index, arb });
+      if (Date.now() < deadline) {
+        const found = await play(scenario);
+        if (found.length > 0) violations.push({ scenario, found, seed, index, arb });
+      }
       index += 1;
     }),
     { numRuns, seed, endOnFailure: true },
@@ -86,8 +100,15 @@ describe('generated scenarios', () => {
     console.log(`generated scenarios: seed ${SEED} (replay with MEDIC_INVARIANT_SEED=${SEED})`);
     const one = scenarioArb({ minIncidents: 1, maxIncidents: 1, maxEvents: 6 });
     const several = scenarioArb({ minIncidents: 2, maxIncidents: 3, maxEvents: 6 });
-    await explore(one, Math.ceil(RUNS / 2), SEED);
-    await explore(several, Math.floor(RUNS / 2), SEED + 1);
+    const started = Date.now();
+    await explore(one, Math.ceil(RUNS / 2), SEED, BUDGET_MS / 2);
+    await explore(several, Math.floor(RUNS / 2), SEED + 1, BUDGET_MS - (Date.now() - started));
+    const elapsedS = Math.round((Date.now() - started) / 1000);
+    if (scenarios < RUNS) console.log(`generated scenarios: the ${BUDGET_MS / 1000} s budget ran out after ${scenarios} of ${RUNS} scenarios (${elapsedS} s)`);
+    assert.ok(
+      scenarios >= MIN_SCENARIOS,
+      `only ${scenarios} scenarios played in ${elapsedS} s (at least ${MIN_SCENARIOS} needed to prove anything): the machine is too slow or too busy; raise MEDIC_INVARIANT_BUDGET_MS`,
+    );
     // Counted before shrinking, which replays scenarios of its own.
     const total = violations.reduce((n, v) => n + v.found.length, 0);
     const counted = { scenarios, checks };

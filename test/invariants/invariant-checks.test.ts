@@ -129,6 +129,13 @@ describe('invariant checkers', () => {
     // A page after the abort while the target was in rotation is a phantom one.
     const inRotation = [call('isolate', 1, 2), call('rejoin', 3, 4), call('escalate', 7, 8, { event: 'trigger' })];
     assert.deepEqual(broken(checks.abortIsNeverSwallowed(record({ calls: inRotation, runs: [run({ abortAcceptedAt: 5 })], isolatedAtEnd: [] }))), [8]);
+    // Seed 757508157: the run rolled web-1 back, the abort's roll forward failed, and the page says
+    // so. The target was in rotation, but it was left on the old version: a page a human needs.
+    const rollbackLeft = [call('isolate', 1, 2), call('rejoin', 3, 4), call('rollback', 5, 6), call('rollforward', 7, 8, { outcome: 'failed' }), call('escalate', 9, 10, { event: 'trigger' })];
+    assert.deepEqual(broken(checks.abortIsNeverSwallowed(record({ calls: rollbackLeft, runs: [run({ abortAcceptedAt: 5 })], isolatedAtEnd: [] }))), []);
+    // Rolled forward again before the page: nothing was left changed, so the page is a phantom one.
+    const rolledForward = [call('rollback', 1, 2), call('rollforward', 7, 8), call('escalate', 9, 10, { event: 'trigger' })];
+    assert.deepEqual(broken(checks.abortIsNeverSwallowed(record({ calls: rolledForward, runs: [run({ abortAcceptedAt: 5 })], isolatedAtEnd: [] }))), [8]);
   });
 
   it('every call is on the record: fails when the timeline has fewer started entries than calls', () => {

@@ -194,12 +194,21 @@ export function everyPageClosed(record: ScenarioRecord): CheckResult {
 }
 
 /** (8) After an abort is accepted, no new step starts but the safe undo (and a page about what it left out). */
+/** Of a change and its undo, which one last succeeded on `target` before `time`. */
+function lastOkBefore(record: ScenarioRecord, target: string, time: number, pair: [ActivityName, ActivityName]): ActivityName | undefined {
+  return record.calls
+    .filter((c) => c.target === target && pair.includes(c.activity) && c.outcome === 'ok' && c.end !== undefined && c.end < time)
+    .sort((a, b) => (b.end as number) - (a.end as number))[0]?.activity;
+}
+
 /** Whether `target` was out of rotation at `time`: its last isolate or rejoin that ended before then decides. */
 function outOfRotationAt(record: ScenarioRecord, target: string, time: number): boolean {
-  const last = record.calls
-    .filter((c) => c.target === target && (c.activity === 'isolate' || c.activity === 'rejoin') && c.outcome === 'ok' && c.end !== undefined && c.end < time)
-    .sort((a, b) => (b.end as number) - (a.end as number))[0];
-  return last?.activity === 'isolate';
+  return lastOkBefore(record, target, time, ['isolate', 'rejoin']) === 'isolate';
+}
+
+/** Whether `target` was left changed at `time`: out of rotation, or rolled back and not rolled forward since. */
+function leftChangedAt(record: ScenarioRecord, target: string, time: number): boolean {
+  return outOfRotationAt(record, target, time) || lastOkBefore(record, target, time, ['rollback', 'rollforward']) === 'rollback';
 }
 
 export function abortIsNeverSwallowed(record: ScenarioRecord): CheckResult {
@@ -210,8 +219,8 @@ export function abortIsNeverSwallowed(record: ScenarioRecord): CheckResult {
     for (const c of callsOfRun(record, run).filter((x) => x.start > (run.abortAcceptedAt as number))) {
       const undo = c.activity === 'rejoin' || c.activity === 'rollforward' || c.activity === 'verify';
       const closingPage = c.activity === 'escalate' && (c.event === 'acknowledge' || c.event === 'resolve');
-      // About a target out of rotation when the page went out (a later incident may have put it back).
-      const pageAboutLeftOut = c.activity === 'escalate' && c.event === 'trigger' && outOfRotationAt(record, run.target, c.start);
+      // About a target left changed when the page went out (a later incident may have put it back).
+      const pageAboutLeftOut = c.activity === 'escalate' && c.event === 'trigger' && leftChangedAt(record, run.target, c.start);
       if (!undo && !closingPage && !pageAboutLeftOut) {
         violations.push(v(8, 'abort is never swallowed', `${describeCall(c)} started after the abort of ${runName(run)} was accepted at ${run.abortAcceptedAt}`));
       }
