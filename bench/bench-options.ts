@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import type { RateSearchOptions } from './measure-rate-search.js';
 import { parseTuning, type WorkerTuning } from './worker-tuning.js';
 
 /** How much of each measurement a run does. The full sizes are the issue's; smoke only proves the harness. */
@@ -19,6 +20,10 @@ export interface BenchSizes {
   guaranteeSample: number;
   /** Incidents of each kind whose histories explain where the time to the first action went. */
   breakdownSample: number;
+  /** Row 8: phases of one kind only (medic, bare, bare, medic), each this many incidents at this rate. */
+  cpu: { perPhase: number; perSecond: number };
+  /** Row 9: the rate search's bounds (see measure-rate-search.ts). */
+  rateSearch: Omit<RateSearchOptions, 'prefix' | 'timeoutMs' | 'log'>;
   /** Bound on any wait for incidents to finish (a bench reports what did not, never hangs). */
   timeoutMs: number;
 }
@@ -26,7 +31,7 @@ export interface BenchSizes {
 export const FULL: BenchSizes = {
   warmup: 60,
   steady: { incidents: 1000, perSecond: 50, rounds: 4 },
-  light: { incidents: 60, perSecond: 5, rounds: 2 },
+  light: { incidents: 100, perSecond: 5, rounds: 4 },
   burst: { size: 250, rounds: 1 },
   overhead: { incidents: 60, perSecond: 5, rounds: 2 },
   plain: 10_000,
@@ -38,6 +43,10 @@ export const FULL: BenchSizes = {
   throughputConcurrency: 64,
   guaranteeSample: 100,
   breakdownSample: 40,
+  cpu: { perPhase: 100, perSecond: 10 },
+  // Doubling from 5/s, then bisection to 10%: about 7 steps a kind, 8 s of alerts each; the
+  // budget bounds it (a failing step stops as soon as its p99 is certainly over 1 s).
+  rateSearch: { startRate: 5, maxRate: 160, stepSeconds: 8, minIncidents: 40, resolution: 0.1, maxStepsPerKind: 9, budgetSeconds: 540, drainSeconds: 10 },
   timeoutMs: 180_000,
 };
 
@@ -56,6 +65,9 @@ export const SMOKE: BenchSizes = {
   throughputConcurrency: 8,
   guaranteeSample: 10,
   breakdownSample: 5,
+  cpu: { perPhase: 5, perSecond: 10 },
+  // Two steps a kind: 5/s, then 10/s (or a lower rate if 5/s failed).
+  rateSearch: { startRate: 5, maxRate: 10, stepSeconds: 1, minIncidents: 5, resolution: 0.5, maxStepsPerKind: 2, budgetSeconds: 60, drainSeconds: 5 },
   timeoutMs: 60_000,
 };
 
@@ -72,9 +84,11 @@ export const QUICK: BenchSizes = {
     { fingerprints: 10_000, seconds: 10 },
   ],
   breakdownSample: 20,
+  cpu: { perPhase: 50, perSecond: 10 },
+  rateSearch: { ...FULL.rateSearch, stepSeconds: 5, minIncidents: 25, resolution: 0.15, maxStepsPerKind: 7, budgetSeconds: 300 },
 };
 
-export const PHASES = ['latency', 'overhead', 'open', 'throughput'] as const;
+export const PHASES = ['latency', 'cpu', 'rate', 'overhead', 'open', 'throughput'] as const;
 /** Checks of a tuning that only run when asked for with --only. */
 export const EXTRA_PHASES = ['keep-alive'] as const;
 export type Phase = (typeof PHASES)[number] | (typeof EXTRA_PHASES)[number];
@@ -105,7 +119,8 @@ export const USAGE = `usage: tsx bench/run-bench.ts [--smoke | --quick] [--out D
   --no-keep-alive     a new HTTP connection per alert (the load generator's default reuses them)
   --connections N     HTTP connections to the intake at most (default 64)
   --intake-log-level  the intake's pino level (default info, as medic intake runs)
-  --only PHASES       run some phases: latency (rows 1-3), overhead (6), open (5), throughput (4);
+  --only PHASES       run some phases: latency (rows 1-3 and 7), cpu (8), rate (9), overhead (6),
+                      open (5), throughput (4);
                       keep-alive: intake throughput with and without connection reuse, alternating
   --db memory|file    the dev server's SQLite store: in memory (default; see bench/README.md), or a file as medic dev keeps it
   --keep              keep the run directory (dev server database, bundles, logs of the children)`;

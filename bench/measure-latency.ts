@@ -1,17 +1,15 @@
-import { incidentWorkflowId } from '../workflows/definitions.js';
-import type { BareInput } from './bare-workflow.js';
 import { BARE_STEPS } from './bare-workflow.js';
-import { BENCH_ALERTS, alertmanagerBody, benchTarget } from './bench-routes.js';
-import { BARE_QUEUE, type BenchStack } from './bench-stack.js';
+import type { BenchStack } from './bench-stack.js';
 import { atSteadyRate, withConcurrency, type LoadClient } from './http-load.js';
 import { firstActionBreakdown, type FirstActionBreakdown } from './first-action-breakdown.js';
+import { sendIncident, type Kind, type Sent } from './send-incident.js';
 import { distribution, round, wallClockMs, type Distribution } from './stats.js';
 
-// Rows 1, 2 and 6: alert -> first activity, and alert -> last activity minus the activities'
+// Rows 1, 2, 6 and 7: alert -> first activity, and alert -> last activity minus the activities'
 // own time, for medic (through the intake) and the bare floor (signalWithStart, no medic).
 
 export type Pattern = { kind: 'steady'; perSecond: number } | { kind: 'burst'; concurrency: number };
-export type Kind = 'medic' | 'bare';
+export type { Kind } from './send-incident.js';
 
 export interface LatencyResult {
   kind: Kind;
@@ -31,39 +29,10 @@ export interface LatencyResult {
 }
 
 const STEPS = BARE_STEPS.length;
-const MEDIC_PATH = '/v1/signals/alertmanager';
-const signalId = (fp: string) => `bare:${fp}:firing#1`;
-
-interface Sent {
-  workflowId: string;
-  sentMs: number;
-  answeredMs?: number;
-  ok: boolean;
-}
 
 /** Send one chunk of alerts in a pattern; returns when every request has been answered. */
-async function sendChunk(stack: BenchStack, http: LoadClient, kind: Kind, fingerprints: string[], pattern: Pattern, sleep: boolean): Promise<Sent[]> {
-  const send = async (fp: string, sentMs: number): Promise<Sent> => {
-    if (kind === 'medic') {
-      const alertname = sleep ? BENCH_ALERTS.sleep : BENCH_ALERTS.outage;
-      const answer = await http.post(MEDIC_PATH, alertmanagerBody(alertname, fp), sentMs).catch(() => undefined);
-      return { workflowId: incidentWorkflowId(fp), sentMs, ...(answer && { answeredMs: answer.answeredMs }), ok: answer?.status === 202 };
-    }
-    const workflowId = `bare-${fp}`;
-    const input: BareInput = { target: benchTarget(fp, sleep), params: {} };
-    try {
-      await stack.client.workflow.signalWithStart('bareIncidentWorkflow', {
-        workflowId,
-        taskQueue: BARE_QUEUE,
-        args: [input],
-        signal: 'alert',
-        signalArgs: [{ id: signalId(fp) }],
-      });
-      return { workflowId, sentMs, answeredMs: wallClockMs(), ok: true };
-    } catch {
-      return { workflowId, sentMs, ok: false };
-    }
-  };
+export async function sendChunk(stack: BenchStack, http: LoadClient, kind: Kind, fingerprints: string[], pattern: Pattern, sleep: boolean): Promise<Sent[]> {
+  const send = (fp: string, sentMs: number) => sendIncident(stack, http, kind, fp, sleep, sentMs);
   if (pattern.kind === 'steady') return atSteadyRate(fingerprints.length, pattern.perSecond, (i) => send(fingerprints[i] as string, wallClockMs()));
   // A burst: every alert is raised at the same instant; the client then sends them over at most
   // `concurrency` connections (medic: the HTTP agent's sockets; bare: calls in flight).

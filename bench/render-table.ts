@@ -1,5 +1,8 @@
 import type { LatencyResult } from './measure-latency.js';
-import type { BenchResults, IntakeThroughput, Ratios, TargetCheck } from './results.js';
+import type { KindCpu } from './measure-cpu-per-incident.js';
+import type { KindSearch } from './measure-rate-search.js';
+import type { RateStep } from './rate-search-steps.js';
+import { RATIO_GOALS, type BenchResults, type IntakeThroughput, type Ratios, type TargetCheck } from './results.js';
 import type { Distribution } from './stats.js';
 
 const n = (v: number) => v.toLocaleString('en', { maximumFractionDigits: 2 });
@@ -14,11 +17,17 @@ const floorCell = (x: IntakeThroughput) =>
   x.floor === undefined
     ? ''
     : `<br>floor, plain signalWithStart from one client, ${x.floor.concurrency} in flight: ${n(x.floor.callsPerSecond)} calls/s (${n(x.floor.calls)} in ${n(x.floor.seconds)} s, ${x.floor.failed} failed; ${pcts(x.floor.answerMs)}${x.floorClientCpuMsPerCall !== undefined ? `; client CPU ${n(x.floorClientCpuMsPerCall)} ms/call` : ''}) → **intake / floor ${n(x.intakeOverFloor ?? 0)}**`;
+const load = (l: { start: number; end: number }) => `load average ${n(l.start)} → ${n(l.end)}`;
+const kindCpu = (k: KindCpu) =>
+  `server ${n(k.serverMs)} + worker ${n(k.workerMs)} = **${n(k.totalMs)} ms** per incident (${n(k.incidents)} incidents in ${n(k.wallSeconds)} s${k.failures > 0 ? `, **${k.failures} failed**` : ''})`;
+const step = (s: RateStep) => `${n(s.rate)}/s ${s.p99Ms === null ? `> 1 s (${s.late} late)` : `${n(s.p99Ms)} ms`}${s.stoppedEarly ? ' (stopped early)' : ''} ${s.pass ? '✓' : '✗'}`;
+const search = (k: KindSearch) =>
+  `**${n(k.highestPassingRate)}/s**${k.lowestFailingRate === undefined ? ' (or more: no rate tried failed)' : ` (${n(k.lowestFailingRate)}/s failed)`}; p99 per step: ${k.steps.map(step).join(', ')}`;
 const verdict = (checks: TargetCheck[]) => (checks.length === 0 ? '' : checks.every((c) => c.pass) ? 'pass' : '**fail**');
 
-/** The results as a markdown page: the six rows with targets and verdicts, then the machine. */
+/** The results as a markdown page: the three ratios, the nine rows with targets and verdicts, then the machine. */
 export function renderTable(r: BenchResults): string {
-  const { alertToFirstAction: a, bareFloor: b, plainBaseline: p, intakeThroughput: t, openIncidents: o, stepOverhead: s } = r.rows;
+  const { alertToFirstAction: a, bareFloor: b, plainBaseline: p, intakeThroughput: t, openIncidents: o, stepOverhead: s, lightRatio: l, cpuPerIncident: c, rateSearch: q } = r.rows;
   const target = (prefix: string) => r.targets.filter((c) => c.name.startsWith(prefix));
   const notRun = 'not run (--only)';
   const rows: string[][] = [
@@ -34,7 +43,7 @@ export function renderTable(r: BenchResults): string {
       'floor: bare workflow by signalWithStart, same activities, no medic',
       `steady: ${pcts(b.steady.firstActionMs)}${failed(b.steady)}${breakdown(b.steady)}<br>light: ${pcts(b.light.firstActionMs)}${failed(b.light)}${breakdown(b.light)}<br>burst: ${pcts(b.burst.firstActionMs)}${failed(b.burst)}<br>**medic / bare** p50 / p95 / p99: steady ${ratio(b.ratio.steady)}; light ${ratio(b.ratio.light)}; burst ${ratio(b.ratio.burst)}; alert → done (steady) ${ratio(b.ratio.endToEndSteady)}`,
       'medic / bare < 1.3 (p50, steady)',
-      verdict(target('medic / bare')),
+      verdict(target('medic / bare, alert-to-first-action p50 (steady)')),
     ],
     p === undefined ? ['3', 'non-durable baseline', notRun, '—', ''] : [
       '3',
@@ -69,6 +78,27 @@ export function renderTable(r: BenchResults): string {
       '—',
       '',
     ],
+    l === undefined ? ['7', 'medic / bare, alert → first action at light load', notRun, `≤ ${RATIO_GOALS.light}`, ''] : [
+      '7',
+      `medic / bare, alert → first action at light load (${n(l.perSecond)}/s, no queue; the light run of rows 1-2)`,
+      `**p50 ${n(l.ratio.p50)}× · p99 ${n(l.ratio.p99)}×** (medic p50 ${n(l.medicMs.p50)} · p99 ${n(l.medicMs.p99)} ms, ${n(l.incidents.medic)} incidents; bare p50 ${n(l.bareMs.p50)} · p99 ${n(l.bareMs.p99)} ms, ${n(l.incidents.bare)}); ${load(l.loadAverage)}`,
+      `≤ ${RATIO_GOALS.light} (p50 and p99)`,
+      verdict(target('ratio: medic / bare, alert-to-first-action')),
+    ],
+    c === undefined ? ['8', 'medic / bare, CPU per incident', notRun, `≤ ${RATIO_GOALS.cpu}`, ''] : [
+      '8',
+      `medic / bare, CPU per incident: dev server + the worker serving it (phases of one kind only, ${n(c.perPhase)} incidents at ${n(c.perSecond)}/s each: medic, bare, bare, medic; each to its end)`,
+      `medic ${kindCpu(c.medic)}<br>bare ${kindCpu(c.bare)}<br>**medic / bare ${n(c.medicOverBare)}×**; the intake, apart (bare has none, so it is not in the ratio): ${n(c.intakeMsPerMedicIncident)} ms per medic incident; ${load(c.loadAverage)}`,
+      `≤ ${RATIO_GOALS.cpu}`,
+      verdict(target('ratio: medic / bare, CPU')),
+    ],
+    q === undefined ? ['9', 'medic / bare, highest alert rate with first-action p99 < 1 s', notRun, `≥ ${RATIO_GOALS.rate}`, ''] : [
+      '9',
+      `medic / bare, highest steady alert rate with first-action p99 < ${n(q.limitMs / 1000)} s (${n(q.stepSeconds)} s of alerts a step; doubling, then bisection; medic and bare taking turns)`,
+      `medic ${search(q.medic)}<br>bare ${search(q.bare)}<br>**medic / bare ${q.medicOverBare === null ? 'n/a (bare passed no rate)' : `${n(q.medicOverBare)}×`}**${q.stoppedByBudget ? ' (the time budget ended the search)' : ''}; ${n(q.seconds)} s; ${load(q.loadAverage)}`,
+      `≥ ${RATIO_GOALS.rate}`,
+      verdict(target('ratio: medic / bare, highest')),
+    ],
   ];
   const m = r.machine;
   const tuning = Object.entries(r.settings.tuning).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'medic defaults';
@@ -77,6 +107,7 @@ export function renderTable(r: BenchResults): string {
     '',
     `${r.date} · ${m.nproc} CPUs (${m.cpuModel}) · ${n(m.memoryGiB)} GiB · Node ${m.node} · ${m.temporalCli} · load average ${n(m.loadAverageAtStart)} at start, ${n(r.loadAverageAtEnd)} at end · ${n(r.durationSeconds)} s`,
     '',
+    ...ratioSummary(r),
     '| # | measurement | result | target | verdict |',
     '| --- | --- | --- | --- | --- |',
     ...rows.map((cells) => `| ${cells.join(' | ')} |`),
@@ -95,6 +126,20 @@ export function renderTable(r: BenchResults): string {
     ...r.targets.map((c) => `| ${c.name}: ${c.target} | ${n(c.measured)} ${c.unit} | ${c.pass ? 'pass' : '**fail**'} |`),
     '',
   ].join('\n');
+}
+
+/** Rows 7-9 at a glance, first: the three medic / bare ratios, their goals, and the load they were measured under. */
+function ratioSummary(r: BenchResults): string[] {
+  const checks = r.targets.filter((c) => c.name.startsWith('ratio: '));
+  if (checks.length === 0) return [];
+  return [
+    `**medic / bare** (this run's load average: ${n(r.machine.loadAverageAtStart)} at start, ${n(r.loadAverageAtEnd)} at end)`,
+    '',
+    '| ratio | measured | goal | verdict | load average at start · end of the run |',
+    '| --- | --- | --- | --- | --- |',
+    ...checks.map((c) => `| ${c.name.slice('ratio: medic / bare, '.length)} | ${n(c.measured)}${c.unit} | ${c.target} | ${c.pass ? 'met' : '**not met**'} | ${n(r.machine.loadAverageAtStart)} · ${n(r.loadAverageAtEnd)} |`),
+    '',
+  ];
 }
 
 /** CPU seconds per process and phase: where the two cores went. */

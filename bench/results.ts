@@ -4,13 +4,15 @@ import type { KeepAliveComparison } from './measure-keep-alive.js';
 import type { LatencyResult } from './measure-latency.js';
 import type { OpenIncidentsResult } from './measure-open-incidents.js';
 import type { PlainResult } from './measure-plain.js';
+import type { CpuPerIncidentResult } from './measure-cpu-per-incident.js';
 import type { FloorResult } from './measure-floor.js';
+import type { RateSearchResult } from './measure-rate-search.js';
 import type { ThroughputResult } from './measure-throughput.js';
 import type { CpuSplit as PhaseCpu } from './cpu-usage.js';
 import { ratios, round, type Distribution } from './stats.js';
 import type { WorkerTuning } from './worker-tuning.js';
 
-/** What bench/results.json holds: the six rows, the targets, and what they were measured on. */
+/** What bench/results.json holds: the nine rows, the targets, and what they were measured on. */
 export interface BenchResults {
   date: string;
   mode: 'full' | 'quick' | 'smoke';
@@ -33,7 +35,7 @@ export interface BenchResults {
   targets: TargetCheck[];
 }
 
-/** The issue's six measurements. */
+/** The measurements: rows 1-6, then the three medic / bare ratios of issue 12 (7-9). */
 export interface BenchRows {
   /** 1. */
   alertToFirstAction: {
@@ -67,6 +69,34 @@ export interface BenchRows {
   openIncidents: OpenIncidentsResult;
   /** 6. */
   stepOverhead: { sleepMs: number; steps: number; medic: Distribution; bare: Distribution; medicOverBareP50: number };
+  /** 7. medic / bare, alert -> first action at a light rate (rows 1-2's light run): the goal is <= 1.3. */
+  lightRatio: LightRatio;
+  /** 8. CPU per incident (dev server + the worker serving it), medic / bare: the goal is <= 1.3. */
+  cpuPerIncident: CpuPerIncidentResult;
+  /** 9. The highest alert rate keeping the first action's p99 under 1 s, medic / bare: the goal is >= 0.8. */
+  rateSearch: RateSearchResult;
+}
+
+/** Row 7: the light run's first action, medic against bare, with the load average around it. */
+export interface LightRatio {
+  perSecond: number;
+  incidents: { medic: number; bare: number };
+  medicMs: { p50: number; p99: number };
+  bareMs: { p50: number; p99: number };
+  ratio: { p50: number; p99: number };
+  loadAverage: { start: number; end: number };
+}
+
+export function lightRatio(medic: LatencyResult, bare: LatencyResult, perSecond: number, loadAverage: { start: number; end: number }): LightRatio {
+  const r = compare(medic, bare);
+  return {
+    perSecond,
+    incidents: { medic: medic.incidents, bare: bare.incidents },
+    medicMs: { p50: medic.firstActionMs.p50, p99: medic.firstActionMs.p99 },
+    bareMs: { p50: bare.firstActionMs.p50, p99: bare.firstActionMs.p99 },
+    ratio: { p50: r.p50, p99: r.p99 },
+    loadAverage,
+  };
 }
 
 /** Row 4 for one number of fingerprints: through the intake, at the floor, and the ratio. */
@@ -164,6 +194,7 @@ export function checkTargets(rows: Partial<BenchRows>): TargetCheck[] {
       });
     }
   }
+  checks.push(...ratioTargets(rows));
   const open = rows.openIncidents;
   if (open !== undefined) {
     checks.push({
@@ -172,6 +203,48 @@ export function checkTargets(rows: Partial<BenchRows>): TargetCheck[] {
       measured: open.workerRssMiB.open,
       unit: 'MiB',
       pass: open.incidents >= 1000 && open.failures === 0 && open.workerRssMiB.open < 1024,
+    });
+  }
+  return checks;
+}
+
+/** Goals of the three medic / bare ratios (rows 7-9). */
+export const RATIO_GOALS = { light: 1.3, cpu: 1.3, rate: 0.8 } as const;
+
+/** Rows 7-9 against their goals: the names start with "ratio" so the table can pick them out. */
+function ratioTargets(rows: Partial<BenchRows>): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const light = rows.lightRatio;
+  if (light !== undefined) {
+    for (const p of ['p50', 'p99'] as const) {
+      checks.push({
+        name: `ratio: medic / bare, alert-to-first-action ${p} at ${light.perSecond}/s (light)`,
+        target: `<= ${RATIO_GOALS.light}`,
+        measured: light.ratio[p],
+        unit: '×',
+        pass: light.ratio[p] <= RATIO_GOALS.light,
+      });
+    }
+  }
+  const cpu = rows.cpuPerIncident;
+  if (cpu !== undefined) {
+    checks.push({
+      name: 'ratio: medic / bare, CPU per incident (dev server + worker)',
+      target: `<= ${RATIO_GOALS.cpu}`,
+      measured: cpu.medicOverBare,
+      unit: '×',
+      pass: cpu.medicOverBare <= RATIO_GOALS.cpu && cpu.medic.failures === 0 && cpu.bare.failures === 0,
+    });
+  }
+  const rate = rows.rateSearch;
+  if (rate !== undefined) {
+    checks.push({
+      name: `ratio: medic / bare, highest alert rate with first-action p99 < ${rate.limitMs / 1000} s`,
+      target: `>= ${RATIO_GOALS.rate}`,
+      // No bare rate passed: nothing to compare; 0 keeps the figure a number and the verdict a fail.
+      measured: rate.medicOverBare ?? 0,
+      unit: '×',
+      pass: rate.medicOverBare !== null && rate.medicOverBare >= RATIO_GOALS.rate,
     });
   }
   return checks;

@@ -7,25 +7,27 @@ import { readEnv } from '../src/config/env.js';
 import { resolveTemporalCli } from '../src/temporal/temporal-cli.js';
 import { BARE_STEPS } from './bare-workflow.js';
 import { SLEEP_MS } from './bench-routes.js';
-import { parseOptions, type BenchOptions } from './bench-options.js';
+import { parseOptions, type BenchOptions, type Phase } from './bench-options.js';
 import { BenchStack, INTAKE_TOKEN } from './bench-stack.js';
 import { LoadClient } from './http-load.js';
 import { loadAverageNow, machineInfo } from './machine-info.js';
 import { childrenNamed, CpuMeter, type CpuSplit } from './cpu-usage.js';
 import { compareKeepAlive } from './measure-keep-alive.js';
 import { compareMedicAndBare, type Pattern } from './measure-latency.js';
+import { measureCpuPerIncident } from './measure-cpu-per-incident.js';
 import { measureOpenIncidents } from './measure-open-incidents.js';
+import { searchRates } from './measure-rate-search.js';
 import { measurePlain } from './measure-plain.js';
 import { measureFloor, type FloorResult } from './measure-floor.js';
 import { measureThroughput, type ThroughputResult } from './measure-throughput.js';
 import { renderTable } from './render-table.js';
-import { checkTargets, compare, derivePlain, withFloor, type BenchResults, type BenchRows } from './results.js';
+import { checkTargets, compare, derivePlain, lightRatio, withFloor, type BenchResults, type BenchRows } from './results.js';
 import { ratios, round } from './stats.js';
 
 const started = performance.now();
 const progress = (message: string) => console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
 
-async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu: CpuMeter, cpuByPhase: Record<string, CpuSplit>): Promise<Partial<BenchRows>> {
+async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu: CpuMeter, cpuByPhase: Record<string, CpuSplit>, processes: () => Record<string, number>): Promise<Partial<BenchRows>> {
   const sz = o.sizes;
   const run = Date.now().toString(36);
   const rows: Partial<BenchRows> = {};
@@ -40,7 +42,7 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu
   const latency = (name: string, incidents: number, rounds: number, pattern: Pattern, sleep = false) =>
     compareMedicAndBare(stack, http, { prefix: `${run}-${name}`, incidents, rounds, pattern, sleep, timeoutMs, breakdownSample: sleep ? 0 : sz.breakdownSample });
 
-  if (o.phases.includes('latency') || o.phases.includes('overhead')) {
+  if (['latency', 'overhead', 'cpu', 'rate'].some((p) => o.phases.includes(p as Phase))) {
     await phase('warm-up', `warm-up: ${sz.warmup} incidents each for medic and bare`, () => latency('warm', sz.warmup, 1, { kind: 'steady', perSecond: 20 }));
   }
   if (o.phases.includes('latency')) {
@@ -48,9 +50,11 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu
     const steady = await phase('steady', `rows 1-2: ${incidents} incidents each at ${perSecond}/s, medic and bare alternating in ${rounds} rounds`, () =>
       latency('steady', incidents, rounds, { kind: 'steady', perSecond }),
     );
-    const light = await phase('light', `rows 1-3: ${sz.light.incidents} incidents each at ${sz.light.perSecond}/s (no queue)`, () =>
+    const lightLoad = { start: loadAverageNow(), end: Number.NaN };
+    const light = await phase('light', `rows 1-3 and 7: ${sz.light.incidents} incidents each at ${sz.light.perSecond}/s (no queue)`, () =>
       latency('light', sz.light.incidents, sz.light.rounds, { kind: 'steady', perSecond: sz.light.perSecond }),
     );
+    lightLoad.end = loadAverageNow();
     const burst = await phase('burst', `rows 1-2: bursts of ${sz.burst.size} alerts at once (${sz.burst.rounds} each)`, () =>
       latency('burst', sz.burst.size * sz.burst.rounds, sz.burst.rounds, { kind: 'burst', concurrency: o.connections }),
     );
@@ -70,8 +74,21 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu
         endToEndSteady: ratios(steady.medic.endToEndMs, steady.bare.endToEndMs),
       },
     };
+    rows.lightRatio = lightRatio(light.medic, light.bare, sz.light.perSecond, lightLoad);
     progress(`row 3: ${sz.plain} incidents as plain async calls`);
     rows.plainBaseline = derivePlain(await measurePlain(sz.plain), light.medic, light.bare);
+  }
+  if (o.phases.includes('cpu')) {
+    const { perPhase, perSecond } = sz.cpu;
+    rows.cpuPerIncident = await phase('cpu-per-incident', `row 8: CPU per incident, phases of ${perPhase} incidents at ${perSecond}/s of one kind only: medic, bare, bare, medic`, () =>
+      measureCpuPerIncident(stack, http, { prefix: `${run}-cpu`, perPhase, perSecond, timeoutMs, processes }),
+    );
+  }
+  if (o.phases.includes('rate')) {
+    const r = sz.rateSearch;
+    rows.rateSearch = await phase('rate-search', `row 9: highest alert rate with first-action p99 < 1 s, from ${r.startRate}/s (at most ${r.maxRate}/s and ${r.budgetSeconds} s), medic and bare taking turns`, () =>
+      searchRates(stack, http, { prefix: `${run}-rate`, ...r, timeoutMs, log: (m) => progress(`row 9: ${m}`) }),
+    );
   }
   if (o.phases.includes('overhead')) {
     const { incidents, perSecond, rounds } = sz.overhead;
@@ -162,18 +179,19 @@ async function main(): Promise<void> {
   progress(`dev server at ${stack.server.address}, intake at ${stack.intakeUrl}, workers ${stack.medicWorker.pid} (medic) and ${stack.bareWorker.pid} (bare)`);
   const http = new LoadClient(stack.intakeUrl, { keepAlive: o.keepAlive, maxSockets: o.connections, token: INTAKE_TOKEN });
   const devServerPid = childrenNamed(process.pid, 'temporal')[0] ?? -1;
-  const cpu = new CpuMeter(() => ({
+  const processes = () => ({
     devServer: devServerPid,
     medicWorker: stack.medicWorker.pid,
     bareWorker: stack.bareWorker.pid,
     intake: stack.intake.pid,
     loadGenerator: process.pid,
-  }));
+  });
+  const cpu = new CpuMeter(processes);
   const cpuByPhase: Record<string, CpuSplit> = {};
   let rows: Partial<BenchRows>;
   let extra: Pick<BenchResults, 'keepAlive'>;
   try {
-    rows = await measure(stack, http, o, cpu, cpuByPhase);
+    rows = await measure(stack, http, o, cpu, cpuByPhase, processes);
     extra = await checks(stack, o, cpu, cpuByPhase);
   } catch (err) {
     console.error(`the bench failed; the logs of the dev server's children are in ${runDir}`);
