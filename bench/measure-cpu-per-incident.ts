@@ -22,6 +22,9 @@ const ORDER: readonly Kind[] = ['medic', 'bare', 'bare', 'medic'];
  */
 const TAIL_MS = 1500;
 
+/** Before the phases: how much CPU each process uses with nothing to do, to read the figures by. */
+const IDLE_MS = 3000;
+
 /** What one kind cost, per incident, over its phases together. */
 export interface KindCpu {
   incidents: number;
@@ -47,6 +50,12 @@ export interface CpuPerIncidentResult {
   medicOverBare: number;
   /** The intake's CPU per medic incident, shown apart: bare has no intake, so it is not in the ratio. */
   intakeMsPerMedicIncident: number;
+  /**
+   * CPU milliseconds per wall second each process used with no incident running (the server's
+   * housekeeping, the workers' polls), measured just before: it is in the per-incident figures
+   * above (not subtracted), as much for both kinds per second of phase.
+   */
+  idleMsPerSecond: { server: number; medicWorker: number; bareWorker: number };
   /** The CPU seconds of every process in each phase, in the order run. */
   phases: { kind: Kind; split: CpuSplit }[];
   loadAverage: { start: number; end: number };
@@ -64,6 +73,11 @@ export interface CpuPerIncidentOptions {
 export async function measureCpuPerIncident(stack: BenchStack, http: LoadClient, o: CpuPerIncidentOptions): Promise<CpuPerIncidentResult> {
   const start = loadAverageNow();
   const meter = new CpuMeter(o.processes);
+  await stack.settle(o.timeoutMs);
+  meter.mark();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  const idle = meter.since();
+  const perSecond = (key: string) => round(((idle[key] ?? 0) * 1000) / Math.max(0.1, idle['wallSeconds'] ?? 0), 1);
   const phases: { kind: Kind; split: CpuSplit; incidents: number; failures: number }[] = [];
   for (const [i, kind] of ORDER.entries()) {
     // The last phase's stragglers (and the settle polls) are not this phase's.
@@ -103,6 +117,7 @@ export async function measureCpuPerIncident(stack: BenchStack, http: LoadClient,
     bare,
     medicOverBare: bare.totalMs > 0 ? round(medic.totalMs / bare.totalMs) : Number.NaN,
     intakeMsPerMedicIncident: medic.clientMs,
+    idleMsPerSecond: { server: perSecond('devServer'), medicWorker: perSecond('medicWorker'), bareWorker: perSecond('bareWorker') },
     phases: phases.map(({ kind, split }) => ({ kind, split })),
     loadAverage: { start, end: loadAverageNow() },
   };

@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
+import type { KindCpu } from '../../bench/measure-cpu-per-incident.js';
 import type { LatencyResult } from '../../bench/measure-latency.js';
+import type { KindSearch } from '../../bench/measure-rate-search.js';
 import type { BenchResults } from '../../bench/results.js';
 import type { Distribution } from '../../bench/stats.js';
 
 // Benchmarks are not tests: this proves that `npm run bench` works end to end (its own dev server,
-// worker and intake processes, all six measurements, the files it writes), never the figures.
+// worker and intake processes, all nine measurements, the files it writes), never the figures:
+// no assertion here asks whether a goal is met.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUN_BENCH = join(ROOT, 'bench', 'run-bench.ts');
@@ -40,6 +43,27 @@ function assertDistribution(d: Distribution, what: string): void {
   assert.ok(d.p50 <= d.p95 && d.p95 <= d.p99 && d.p99 <= d.max, `${what}: p50 <= p95 <= p99 <= max (${JSON.stringify(d)})`);
 }
 
+function assertRatio(v: number | null, what: string): void {
+  assert.ok(v !== null && Number.isFinite(v) && v > 0, `${what} is a finite positive ratio, got ${v}`);
+}
+
+function assertKindCpu(k: KindCpu, what: string): void {
+  assert.equal(k.failures, 0, `${what}: every incident of the CPU phases accepted and finished`);
+  assert.ok(k.incidents > 0 && k.wallSeconds > 0, `${what}: incidents ran over some time`);
+  for (const key of ['serverMs', 'workerMs', 'totalMs'] as const) assert.ok(Number.isFinite(k[key]) && k[key] > 0, `${what}.${key} is positive, got ${k[key]}`);
+  assert.ok(Math.abs(k.totalMs - (k.serverMs + k.workerMs)) <= 0.02, `${what}: total = server + worker (${JSON.stringify(k)})`);
+}
+
+function assertSearch(k: KindSearch, what: string): void {
+  assert.ok(k.steps.length >= 2, `${what}: the rate search tried at least two steps, tried ${k.steps.length}`);
+  for (const s of k.steps) {
+    assert.ok(s.rate >= 1 && s.incidents > 0, `${what}: a step at ${s.rate}/s sent alerts`);
+    if (s.p50Ms !== null && s.p99Ms !== null) assert.ok(s.p50Ms > 0 && s.p50Ms <= s.p99Ms, `${what} at ${s.rate}/s: 0 < p50 <= p99 (${s.p50Ms}, ${s.p99Ms})`);
+    assert.equal(s.pass, !s.stoppedEarly && s.p99Ms !== null && s.p99Ms < 1000, `${what} at ${s.rate}/s: a step passes exactly when its p99 is under 1 s`);
+  }
+  assert.ok(k.steps.some((s) => s.rate === k.highestPassingRate && s.pass) || k.highestPassingRate === 0, `${what}: the answer is a rate tried that passed`);
+}
+
 function assertLatency(r: LatencyResult, what: string): void {
   assert.equal(r.failures, 0, `${what}: every alert accepted and every incident finished`);
   assert.ok(r.incidents > 0, `${what}: measured some incidents`);
@@ -51,7 +75,7 @@ function assertLatency(r: LatencyResult, what: string): void {
 describe('npm run bench --smoke', () => {
   after(() => rmSync(out, { recursive: true, force: true }));
 
-  it('runs all six measurements against a real dev server and writes results.json and results.md', { timeout: 420_000 }, async () => {
+  it('runs all nine measurements against a real dev server and writes results.json and results.md', { timeout: 420_000 }, async () => {
     const { code, output } = await runSmoke(400_000);
     assert.equal(code, 0, `the smoke bench exits 0:\n${output}`);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as BenchResults;
@@ -61,8 +85,8 @@ describe('npm run bench --smoke', () => {
     assert.match(results.machine.temporalCli, /temporal version/);
 
     const rows = results.rows;
-    assert.deepEqual(Object.keys(rows).sort(), ['alertToFirstAction', 'bareFloor', 'intakeThroughput', 'openIncidents', 'plainBaseline', 'stepOverhead']);
-    const { alertToFirstAction: a, bareFloor: b, plainBaseline: p, intakeThroughput: t, openIncidents: o, stepOverhead: s } = rows as Required<typeof rows>;
+    assert.deepEqual(Object.keys(rows).sort(), ['alertToFirstAction', 'bareFloor', 'cpuPerIncident', 'intakeThroughput', 'lightRatio', 'openIncidents', 'plainBaseline', 'rateSearch', 'stepOverhead']);
+    const { alertToFirstAction: a, bareFloor: b, plainBaseline: p, intakeThroughput: t, openIncidents: o, stepOverhead: s, lightRatio: l, cpuPerIncident: c, rateSearch: q } = rows as Required<typeof rows>;
 
     assertLatency(a.steady, 'row 1 steady');
     assertLatency(a.light, 'row 1 light');
@@ -101,17 +125,42 @@ describe('npm run bench --smoke', () => {
     assertDistribution(s.medic, 'row 6 medic');
     assert.ok(Number.isFinite(s.bare.p50));
 
-    assert.equal(results.targets.length, 7, 'first action p99, medic / bare, intake and intake / floor twice each, worker RSS');
-    for (const phase of ['steady', 'light', 'burst', 'overhead', 'open']) {
+    // Row 7: the light run's figures, as a ratio of its own.
+    assertRatio(l.ratio.p50, 'row 7 p50');
+    assertRatio(l.ratio.p99, 'row 7 p99');
+    assert.equal(l.medicMs.p50, a.light.firstActionMs.p50, 'row 7 is the light run of row 1');
+    assert.equal(l.bareMs.p99, b.light.firstActionMs.p99, 'row 7 is the light run of row 2');
+    assert.ok(l.medicMs.p50 <= l.medicMs.p99 && l.bareMs.p50 <= l.bareMs.p99, 'row 7: p50 <= p99');
+    assert.equal(l.ratio.p50, Math.round((l.medicMs.p50 / l.bareMs.p50) * 100) / 100, 'row 7: medic p50 / bare p50');
+
+    // Row 8: medic and bare each ran two phases of the same size; the ratio is of the totals.
+    assertKindCpu(c.medic, 'row 8 medic');
+    assertKindCpu(c.bare, 'row 8 bare');
+    assert.equal(c.medic.incidents, c.bare.incidents, 'row 8: the same number of incidents for each kind');
+    assert.deepEqual(c.phases.map((x) => x.kind), ['medic', 'bare', 'bare', 'medic']);
+    assertRatio(c.medicOverBare, 'row 8 medic / bare');
+    assert.equal(c.medicOverBare, Math.round((c.medic.totalMs / c.bare.totalMs) * 100) / 100, 'row 8: the ratio of server + worker per incident');
+    assert.ok(c.intakeMsPerMedicIncident > 0, 'row 8: the intake CPU per medic incident is reported apart');
+
+    // Row 9: both searches ran at least two steps; the ratio is of their answers.
+    assertSearch(q.medic, 'row 9 medic');
+    assertSearch(q.bare, 'row 9 bare');
+    assertRatio(q.medicOverBare, 'row 9 medic / bare');
+    for (const x of [l.loadAverage, c.loadAverage, q.loadAverage]) assert.ok(Number.isFinite(x.start) && Number.isFinite(x.end), 'each ratio keeps the load average around its phase');
+
+    assert.equal(results.targets.length, 11, 'first action p99, medic / bare, intake and intake / floor twice each, worker RSS, and the ratios of rows 7 (p50, p99), 8 and 9');
+    for (const phase of ['steady', 'light', 'burst', 'overhead', 'open', 'cpu-per-incident', 'rate-search']) {
       const split = results.cpu[phase];
       assert.ok(split !== undefined && (split['wallSeconds'] ?? 0) > 0 && (split['devServer'] ?? 0) > 0, `CPU seconds of the dev server in phase ${phase}`);
     }
     for (const c of results.targets) assert.ok(Number.isFinite(c.measured) && typeof c.pass === 'boolean', c.name);
 
     const table = readFileSync(join(out, 'results.md'), 'utf8');
-    for (const row of [1, 2, 3, 4, 5, 6]) assert.match(table, new RegExp(`^\\| ${row} \\| `, 'm'), `results.md has row ${row}`);
+    for (const row of [1, 2, 3, 4, 5, 6, 7, 8, 9]) assert.match(table, new RegExp(`^\\| ${row} \\| `, 'm'), `results.md has row ${row}`);
+    assert.match(table, /\| ratio \| measured \(medic \/ bare\) \| goal \| verdict \| load average over its phase \|/, 'the three ratios are shown with their goals and load average');
+    assert.match(table, /the run's load average: [\d.]+ at start, [\d.]+ at end/);
     assert.match(table, /medic \/ bare/);
     assert.match(table, /intake \/ floor \d/, 'row 4 shows the intake / floor ratio');
-    assert.match(output, /\| 6 \| /, 'the table is printed');
+    assert.match(output, /\| 9 \| /, 'the table is printed');
   });
 });
