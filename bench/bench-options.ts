@@ -23,7 +23,7 @@ export interface BenchSizes {
   /** Row 8: phases of one kind only (medic, bare, bare, medic), each this many incidents at this rate. */
   cpu: { perPhase: number; perSecond: number };
   /** Row 9: the rate search's bounds (see measure-rate-search.ts). */
-  rateSearch: Omit<RateSearchOptions, 'prefix' | 'timeoutMs' | 'log'>;
+  rateSearch: Omit<RateSearchOptions, 'prefix' | 'timeoutMs' | 'processes' | 'log'>;
   /** Bound on any wait for incidents to finish (a bench reports what did not, never hangs). */
   timeoutMs: number;
 }

@@ -64,3 +64,20 @@ export class CpuMeter {
     return split;
   }
 }
+
+/**
+ * Wait until the named processes together use less than `cores` of CPU over a half-second window,
+ * at most `timeoutMs`: after an overload, the dev server goes on working (closing runs, visibility)
+ * for a while after the last workflow closed, and the next measurement would pay for it.
+ * Resolves with the last window's CPU, in cores.
+ */
+export async function waitForQuiet(processes: () => Record<string, number>, names: readonly string[], cores: number, timeoutMs: number): Promise<number> {
+  const meter = new CpuMeter(processes);
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const split = meter.since();
+    const busy = names.reduce((sum, name) => sum + (split[name] ?? 0), 0) / Math.max(0.1, split['wallSeconds'] ?? 0.5);
+    if (busy < cores || performance.now() > deadline) return busy;
+  }
+}

@@ -1,5 +1,5 @@
 import type { BenchStack } from './bench-stack.js';
-import { CpuMeter, type CpuSplit } from './cpu-usage.js';
+import { CpuMeter, waitForQuiet, type CpuSplit } from './cpu-usage.js';
 import type { LoadClient } from './http-load.js';
 import { sendChunk } from './measure-latency.js';
 import { loadAverageNow } from './machine-info.js';
@@ -21,6 +21,11 @@ const ORDER: readonly Kind[] = ['medic', 'bare', 'bare', 'medic'];
  * theirs. Both kinds wait the same, so the idle CPU it adds is the same for both.
  */
 const TAIL_MS = 1500;
+
+/** Before each phase, the processes measured settle below this much CPU (in cores), for at most QUIET_MAX_MS. */
+const QUIET_CORES = 0.2;
+const QUIET_MAX_MS = 10_000;
+const MEASURED = ['devServer', 'medicWorker', 'bareWorker'] as const;
 
 /** Before the phases: how much CPU each process uses with nothing to do, to read the figures by. */
 const IDLE_MS = 3000;
@@ -74,6 +79,7 @@ export async function measureCpuPerIncident(stack: BenchStack, http: LoadClient,
   const start = loadAverageNow();
   const meter = new CpuMeter(o.processes);
   await stack.settle(o.timeoutMs);
+  await waitForQuiet(o.processes, MEASURED, QUIET_CORES, QUIET_MAX_MS);
   meter.mark();
   await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
   const idle = meter.since();
@@ -82,6 +88,7 @@ export async function measureCpuPerIncident(stack: BenchStack, http: LoadClient,
   for (const [i, kind] of ORDER.entries()) {
     // The last phase's stragglers (and the settle polls) are not this phase's.
     await stack.settle(o.timeoutMs);
+    await waitForQuiet(o.processes, MEASURED, QUIET_CORES, QUIET_MAX_MS);
     meter.mark();
     const fps = Array.from({ length: o.perPhase }, (_, n) => `${o.prefix}-${kind}-${i}-${n}`);
     const sent = await sendChunk(stack, http, kind, fps, { kind: 'steady', perSecond: o.perSecond }, false);

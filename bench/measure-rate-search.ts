@@ -1,4 +1,5 @@
 import type { BenchStack } from './bench-stack.js';
+import { waitForQuiet } from './cpu-usage.js';
 import type { LoadClient } from './http-load.js';
 import { loadAverageNow } from './machine-info.js';
 import { nextRate, searchAnswer, stepResult, type RateStep, type SearchBounds } from './rate-search-steps.js';
@@ -21,6 +22,11 @@ export const P99_LIMIT_MS = 1000;
  */
 const OVERDUE_MARGIN_MS = 500;
 
+/** Between steps, the dev server and the workers settle below this much CPU (in cores), for at most QUIET_MAX_MS. */
+const QUIET_CORES = 0.2;
+const QUIET_MAX_MS = 15_000;
+const MEASURED = ['devServer', 'medicWorker', 'bareWorker'] as const;
+
 export interface RateSearchOptions extends SearchBounds {
   prefix: string;
   /** Seconds each step sends for; a step sends at least minIncidents. */
@@ -31,6 +37,8 @@ export interface RateSearchOptions extends SearchBounds {
   /** How long after a step's last alert its first actions may still come; later ones count as over the limit. */
   drainSeconds: number;
   timeoutMs: number;
+  /** pid by process name, as the run's CpuMeter reads them (devServer, medicWorker, bareWorker, ...). */
+  processes: () => Record<string, number>;
   log?: (message: string) => void;
 }
 
@@ -93,8 +101,11 @@ async function runStep(stack: BenchStack, http: LoadClient, kind: Kind, rate: nu
     const isolate = s.ok ? stack.timings.first(s.workflowId, 'isolate') : undefined;
     return isolate === undefined || isolate.startMs > deadline ? Number.POSITIVE_INFINITY : isolate.startMs - s.sentMs;
   });
-  // Whatever is still open finishes before the next step, so no step inherits another's queue.
+  // Whatever is still open finishes before the next step, and the server's own catching up after
+  // an overload too (it goes on for seconds after the last workflow closed): no step inherits
+  // another's queue. A step after a failing one measured 3.7 s at a rate that had just passed.
   await stack.settle(o.timeoutMs);
+  await waitForQuiet(o.processes, MEASURED, QUIET_CORES, QUIET_MAX_MS);
   return stepResult(rate, planned, firstActions, stoppedEarly, P99_LIMIT_MS);
 }
 

@@ -87,7 +87,7 @@ async function measure(stack: BenchStack, http: LoadClient, o: BenchOptions, cpu
   if (o.phases.includes('rate')) {
     const r = sz.rateSearch;
     rows.rateSearch = await phase('rate-search', `row 9: highest alert rate with first-action p99 < 1 s, from ${r.startRate}/s (at most ${r.maxRate}/s and ${r.budgetSeconds} s), medic and bare taking turns`, () =>
-      searchRates(stack, http, { prefix: `${run}-rate`, ...r, timeoutMs, log: (m) => progress(`row 9: ${m}`) }),
+      searchRates(stack, http, { prefix: `${run}-rate`, ...r, timeoutMs, processes, log: (m) => progress(`row 9: ${m}`) }),
     );
   }
   if (o.phases.includes('overhead')) {
