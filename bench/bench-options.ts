@@ -44,9 +44,10 @@ export const FULL: BenchSizes = {
   guaranteeSample: 100,
   breakdownSample: 40,
   cpu: { perPhase: 100, perSecond: 10 },
-  // Doubling from 5/s, then bisection to 10%: about 7 steps a kind, 8 s of alerts each; the
-  // budget bounds it (a failing step stops as soon as its p99 is certainly over 1 s).
-  rateSearch: { startRate: 5, maxRate: 160, stepSeconds: 8, minIncidents: 40, resolution: 0.1, maxStepsPerKind: 9, budgetSeconds: 540, drainSeconds: 10 },
+  // Doubling from 5/s, then bisection to 10%: about 7 steps a kind, 8 s of alerts each and at
+  // least 100 (below 100 a p99 is the slowest alert: one stray would decide the step); the budget
+  // bounds it (a failing step stops as soon as its p99 is certainly over 1 s).
+  rateSearch: { startRate: 5, maxRate: 160, stepSeconds: 8, minIncidents: 100, resolution: 0.1, maxStepsPerKind: 9, budgetSeconds: 540, drainSeconds: 10 },
   timeoutMs: 180_000,
 };
 
@@ -85,7 +86,7 @@ export const QUICK: BenchSizes = {
   ],
   breakdownSample: 20,
   cpu: { perPhase: 50, perSecond: 10 },
-  rateSearch: { ...FULL.rateSearch, stepSeconds: 5, minIncidents: 25, resolution: 0.15, maxStepsPerKind: 7, budgetSeconds: 300 },
+  rateSearch: { ...FULL.rateSearch, stepSeconds: 5, minIncidents: 50, resolution: 0.15, maxStepsPerKind: 7, budgetSeconds: 300 },
 };
 
 export const PHASES = ['latency', 'cpu', 'rate', 'overhead', 'open', 'throughput'] as const;

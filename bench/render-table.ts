@@ -88,7 +88,7 @@ export function renderTable(r: BenchResults): string {
     c === undefined ? ['8', 'medic / bare, CPU per incident', notRun, `≤ ${RATIO_GOALS.cpu}`, ''] : [
       '8',
       `medic / bare, CPU per incident: dev server + the worker serving it (phases of one kind only, ${n(c.perPhase)} incidents at ${n(c.perSecond)}/s each: medic, bare, bare, medic; each to its end)`,
-      `medic ${kindCpu(c.medic)}<br>bare ${kindCpu(c.bare)}<br>**medic / bare ${n(c.medicOverBare)}×**; the intake, apart (bare has none, so it is not in the ratio): ${n(c.intakeMsPerMedicIncident)} ms per medic incident<br>idle, with no incident (in the figures above, not subtracted): server ${n(c.idleMsPerSecond.server)}, medic worker ${n(c.idleMsPerSecond.medicWorker)}, bare worker ${n(c.idleMsPerSecond.bareWorker)} CPU ms per second; ${load(c.loadAverage)}`,
+      `medic ${kindCpu(c.medic)}<br>bare ${kindCpu(c.bare)}<br>**medic / bare ${n(c.medicOverBare)}×**; the intake, apart (bare has none, so it is not in the ratio): ${n(c.intakeMsPerMedicIncident)} ms per medic incident<br>idle, with no incident (in the figures above, not subtracted): server ${n(c.idleMsPerSecond.server)}, medic worker ${n(c.idleMsPerSecond.medicWorker)}, bare worker ${n(c.idleMsPerSecond.bareWorker)} CPU ms per second; with it taken out, medic ${n(c.medic.totalNetOfIdleMs)} / bare ${n(c.bare.totalNetOfIdleMs)} ms = ${n(c.medicOverBareNetOfIdle)}×; ${load(c.loadAverage)}`,
       `≤ ${RATIO_GOALS.cpu}`,
       verdict(target('ratio: medic / bare, CPU')),
     ],
