@@ -88,7 +88,7 @@ export function createGuardActivities(view: GuardConfigView) {
      * (kept only if none are pinned yet). The answer brings the pinned limits and the kill switch.
      */
     async guardRegister(ask: GuardAsk): Promise<AskTiming> {
-      const offer = { limits: current().limits, mode: 'if-unpinned' as const, by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first incident this worker ran' };
+      const offer = { limits: current().limits, mode: 'if-unpinned' as const, by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first guard request of this worker' };
       await send({ op: 'register', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, offer });
       return timing();
     },
