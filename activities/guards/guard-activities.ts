@@ -92,6 +92,10 @@ export function createGuardActivities(view: GuardConfigView) {
       await send({ op: 'register', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, offer });
       return timing();
     },
+    /** For a step that asks no shard (a target in no pool): whether this worker's limits are the pinned ones. */
+    async guardCheckLimits(input: { pinned: PinnedLimits }): Promise<LimitsDiffer | { same: true }> {
+      return differs(input.pinned) ?? { same: true };
+    },
     /** acquire, release and deregister: no limits needed. */
     async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' | 'deregister' }>): Promise<AskTiming> {
       await send(request);

@@ -269,7 +269,12 @@ export class IncidentGuards implements StepGuards {
     if (declaration.guard === 'blast-radius') {
       const pinned = await this.pinnedLimits();
       const pool = poolOfTarget(pinned.limits, this.target);
-      if (pool !== undefined) {
+      if (pool === undefined) {
+        // In no pool under the pinned limits: nothing to count, but a worker with other limits
+        // (under which it may be in a pool) still changes nothing.
+        const check = await guards.guardCheckLimits({ pinned });
+        if ('differs' in check) throw this.limitsRefused(pinned, check.differs);
+      } else {
         const answer = await this.askShard<IsolationResult>(`whether ${this.target} may be isolated`, pinned, (requestId) =>
           asks.guardAskIsolation({ requestId, incidentId: this.incidentId, target: this.target, pinned, pool: pool.name, maxIsolated: pool.maxIsolated }),
         );
