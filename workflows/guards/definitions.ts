@@ -14,24 +14,15 @@ export const guardWorkflowId = (taskQueue: string): string => `medic-guards-${ta
 
 export type GuardShard = { target: string } | { pool: string };
 
-/** Longest name kept readable in a shard's workflow id; longer ones end in a hash of the whole. */
-const NAME_IN_ID = 120;
-
-/** The workflow id of a target's or a pool's shard. Names from alert labels may be any string. */
+/**
+ * The workflow id of a target's or a pool's shard. The name goes in as a hash, never as it is:
+ * names come from alert labels (any string), and workflow ids are never encrypted, so with
+ * payload encryption on a target's name must not appear in the clear in every incident's history.
+ * Two names with one hash would share a shard: still correct, since its state is keyed by name.
+ */
 export function guardShardId(taskQueue: string, shard: GuardShard): string {
   const [kind, name] = 'target' in shard ? ['target', shard.target] : ['pool', shard.pool];
-  const encoded = encodable(name);
-  const kept = encoded !== undefined && encoded.length <= NAME_IN_ID ? encoded : `${(encoded ?? '').slice(0, NAME_IN_ID)}~${nameHash(name)}`;
-  return `${guardWorkflowId(taskQueue)}/${kind}/${kept}`;
-}
-
-/** Undefined for a name no URI can carry (a lone surrogate): its hash names it instead. */
-function encodable(name: string): string | undefined {
-  try {
-    return encodeURIComponent(name);
-  } catch {
-    return undefined;
-  }
+  return `${guardWorkflowId(taskQueue)}/${kind}/${nameHash(name)}`;
 }
 
 /** FNV-1a, 32 bits twice: tells long names apart in an id (not a secret, not for security). */
