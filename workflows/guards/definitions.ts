@@ -2,8 +2,39 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { GuardLimits, PinnedLimits } from './guard-limits.js';
 import type { AcquireResult, GuardState, IsolationResult, RestartResult, TargetPolicy } from './guard-state.js';
 
-/** One guard per task queue, so separate medic deployments (and tests) never share guards. */
+/**
+ * The guards of one task queue (so separate medic deployments and tests never share them), in
+ * shards so that unrelated targets never queue behind each other:
+ * - the control (`medic-guards-<queue>`): the kill switch, the pinned limits, and the incidents
+ *   that must hear of either (each registers as it starts and leaves as it closes);
+ * - one shard per target (`.../target/<name>`): its one-playbook lock, waiters, restart budget;
+ * - one shard per pool (`.../pool/<name>`): the members out of rotation, for the blast radius.
+ */
 export const guardWorkflowId = (taskQueue: string): string => `medic-guards-${taskQueue}`;
+
+export type GuardShard = { target: string } | { pool: string };
+
+/**
+ * The workflow id of a target's or a pool's shard. The name goes in as a hash, never as it is:
+ * names come from alert labels (any string), and workflow ids are never encrypted, so with
+ * payload encryption on a target's name must not appear in the clear in every incident's history.
+ * Two names with one hash would share a shard: still correct, since its state is keyed by name.
+ */
+export function guardShardId(taskQueue: string, shard: GuardShard): string {
+  const [kind, name] = 'target' in shard ? ['target', shard.target] : ['pool', shard.pool];
+  return `${guardWorkflowId(taskQueue)}/${kind}/${nameHash(name)}`;
+}
+
+/** FNV-1a, 32 bits twice: tells long names apart in an id (not a secret, not for security). */
+function nameHash(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    a = Math.imul(a ^ text.charCodeAt(i), 0x01000193);
+    b = Math.imul(b ^ text.charCodeAt(text.length - 1 - i), 0x01000193);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
 
 export interface PauseRequest {
   paused: boolean;
@@ -16,17 +47,29 @@ export interface PauseRequest {
 // Every request carries an id; the guard answers those that need an answer with a reply signal,
 // and never applies an id twice: a request asked again (an answer late or lost, a local activity
 // retried) is answered from the guard's record of it.
-// Requests that need limits carry only the hash of the asking worker's guard configuration: the
-// guard applies the limits it pinned, and refuses a worker whose configuration is another.
+// The control pins one set of limits and hands it to every incident that registers; an incident
+// asks its shards with exactly those (the pool's limit, the budget), and refuses itself, before
+// asking, when its worker's own configuration differs (two workers never each apply their own).
 export type GuardRequest =
+  /** To the control: this incident runs now (told of pauses and limit changes); `offer` pins limits if none are. */
+  | { op: 'register'; requestId: string; incidentId: string; target: string; offer: PinLimitsRequest }
+  | { op: 'deregister'; requestId: string; incidentId: string; target: string }
+  /** To the target's shard. */
   | { op: 'acquire'; requestId: string; incidentId: string; target: string; policy: TargetPolicy }
   /** `why` is set when someone other than the holder gives the target back for it (it ended). */
   | { op: 'release'; requestId: string; incidentId: string; target: string; outcome: string; why?: string }
-  | { op: 'isolate'; requestId: string; incidentId: string; target: string; limits: string }
-  | { op: 'releaseIsolation'; requestId: string; incidentId: string; target: string }
-  | { op: 'restart'; requestId: string; incidentId: string; target: string; limits: string };
+  | { op: 'restart'; requestId: string; incidentId: string; target: string; max: number; windowMs: number }
+  /** To the pool's shard. */
+  | { op: 'isolate'; requestId: string; incidentId: string; target: string; pool: string; maxIsolated: number }
+  | { op: 'releaseIsolation'; requestId: string; incidentId: string; target: string; pool: string };
 
-export type GuardResult = AcquireResult | IsolationResult | RestartResult;
+/** The control's answer to a registration: the limits every incident applies, and the kill switch. */
+export interface RegisterResult {
+  registered: true;
+  limits: PinnedLimits;
+}
+
+export type GuardResult = AcquireResult | IsolationResult | RestartResult | RegisterResult;
 /** The kill switch as the guard saw it when it answered. */
 export interface PauseView {
   paused: GuardState['paused'];
@@ -34,7 +77,8 @@ export interface PauseView {
 }
 export interface GuardReply {
   requestId: string;
-  result: GuardResult & PauseView;
+  /** The pause view comes from the control only; a shard knows nothing of the kill switch. */
+  result: GuardResult & Partial<PauseView>;
 }
 
 export const guardRequestSignal = defineSignal<[GuardRequest]>('guardRequest');
@@ -54,13 +98,6 @@ export interface PinLimitsAnswer {
   changed: boolean;
 }
 export const pinLimitsUpdate = defineUpdate<PinLimitsAnswer, [PinLimitsRequest]>('pinLimits');
-/**
- * The same, as a signal: what a worker sends before its first ask that needs limits. A signal, not
- * an update, because it is sent from an incident's local activity, which must never wait on the
- * guard workflow's own task (both need the same worker's slots: under load they would starve).
- * Signals from one sender arrive in order, so the pin lands before the asks that follow it.
- */
-export const pinLimitsSignal = defineSignal<[PinLimitsRequest]>('pinLimitsRequest');
 
 /** A human put a pool member back in rotation by hand: it no longer counts against its pool. */
 export interface RejoinedRequest {
@@ -82,3 +119,5 @@ export const targetGrantedSignal = defineSignal<[{ target: string; holder?: stri
 export const holderFinishedSignal = defineSignal<[{ target: string; holder: string; outcome: string }]>('holderFinished');
 /** The kill switch changed; the version orders notices and answers that overtake each other. */
 export const pausedSignal = defineSignal<[GuardState['paused'], number]>('guardPaused');
+/** Other limits were adopted (`medic guards adopt-config`): the registered incidents apply these from now on. */
+export const limitsPinnedSignal = defineSignal<[PinnedLimits]>('guardLimitsPinned');
