@@ -40,7 +40,9 @@ export async function readGuards(client: Client, taskQueue: string, scope: Guard
   const targets = [...new Set([...(scope.targets ?? []), ...Object.values(state.registered ?? {})])].sort();
   const pools = [...new Set([...(scope.pools ?? []), ...(state.limits?.limits.pools.map((p) => p.name) ?? [])])].sort();
   const shards: GuardShard[] = [...targets.map((target) => ({ target })), ...pools.map((pool) => ({ pool }))];
-  const read = await inBatches(shards, CONCURRENT_QUERIES, (shard) => queryGuard(client, guardShardId(taskQueue, shard)));
+  // Many targets share a shard: each shard is read once.
+  const ids = [...new Set(shards.map((shard) => guardShardId(taskQueue, shard)))];
+  const read = await inBatches(ids, CONCURRENT_QUERIES, (id) => queryGuard(client, id));
   if (control === undefined && read.every((s) => s === undefined)) return undefined;
   const merged: GuardState = { ...state, holders: {}, waiters: {}, isolated: {}, restarts: {}, released: [...state.released] };
   // Own properties only (targets and pools are names from labels: `__proto__` is an ordinary one).

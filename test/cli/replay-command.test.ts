@@ -125,7 +125,7 @@ describe('medic replay', () => {
     assert.ok(good.results.every((x) => x.ok));
     const guards = good.results.filter((x) => x.workflowType === 'guardWorkflow');
     assert.ok(guards.some((g) => g.workflowId === guardWorkflowId(queue)), 'the guards\' control is replayed too: a change to its code reaches every incident');
-    assert.ok(guards.some((g) => g.workflowId.startsWith(`${guardWorkflowId(queue)}/target/`)), 'and the shards of the targets');
+    assert.ok(guards.some((g) => g.workflowId.startsWith(`${guardWorkflowId(queue)}/targets/`)), 'and the shards of the targets');
     assert.ok(guards.every((g) => g.playbook === '' && g.ok));
 
     const broken = await runMedic(['replay', '--since', '1h', '--task-queue', queue, '--workflows', brokenWorkflows, '--json'], env, 120_000);
