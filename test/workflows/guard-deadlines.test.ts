@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import type { temporal } from '@temporalio/proto';
 import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { abortUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
 import { guardRequestSignal, guardShardId, guardStateQuery, guardWorkflowId } from '../../workflows/guards/definitions.js';
@@ -10,6 +11,8 @@ import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.j
 import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
 
 after(closeTestTemporal);
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 const signalsNamed = async (handle: { fetchHistory(): Promise<{ events?: unknown[] | null }> }, kind: 'in' | 'out', signalName: string) => {
   type Event = {
@@ -91,6 +94,43 @@ describe('no wait without end', () => {
       });
       assert.deepEqual(answered.map((r) => (r['result'] as { used: number }).used), [1, 1], 'answered alike');
       assert.deepEqual((await guard.query(guardStateQuery)).restarts['t-2']?.length, 1, 'counted once');
+      await guard.terminate('test finished');
+    });
+  });
+
+  it('a guard workflow with more answers to send than Temporal lets one workflow have signals in flight (2,000) sends them all, in batches', async (t) => {
+    const name = uniqueName(t.name);
+    const { client } = await testTemporal();
+    // 2,500 requests wait for the guard's first workflow task (no worker yet): that one task has
+    // 2,500 answers to send. Sent in one go, the server refuses the task for good and the guard
+    // answers no one again (seen in the bench with 1,000 incidents opened at once).
+    const REQUESTS = 2_500;
+    const guard = await client.workflow.start('guardWorkflow', { workflowId: guardWorkflowId(name), taskQueue: name, args: [] });
+    for (let i = 0; i < REQUESTS; i += 100) {
+      await Promise.all(
+        Array.from({ length: Math.min(100, REQUESTS - i) }, (_, k) =>
+          guard.signal(guardRequestSignal, { op: 'acquire', requestId: `a-${i + k}`, incidentId: `ghost-${i + k}`, target: `t-${i + k}`, policy: 'wait' }),
+        ),
+      );
+    }
+    await withWorker(name, new FakeFleet().activities, async () => {
+      // An answer to an incident that does not exist fails to arrive, but it was sent: count both,
+      // over every run of the guard (it continues as new past 5,000 events).
+      const answersSent = async () => {
+        let n = 0;
+        for (let runId: string | undefined = guard.firstExecutionRunId; runId !== undefined && runId !== ''; ) {
+          const history: { events?: HistoryEvent[] | null } = await client.workflow.getHandle(guard.workflowId, runId).fetchHistory();
+          const events = history.events ?? [];
+          n += events.filter((e) => e.externalWorkflowExecutionSignaledEventAttributes != null || e.signalExternalWorkflowExecutionFailedEventAttributes != null).length;
+          runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+        }
+        return n;
+      };
+      const sent = await eventually('every answer sent', async () => {
+        const n = await answersSent();
+        return n >= REQUESTS ? n : undefined;
+      }, 180_000);
+      assert.equal(sent, REQUESTS, 'each request answered once');
       await guard.terminate('test finished');
     });
   });

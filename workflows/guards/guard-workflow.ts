@@ -33,6 +33,11 @@ const MAX_HISTORY_EVENTS = 5_000;
 // again: harmless for a lock or an isolation (both idempotent), one restart counted twice for a
 // budget (the safe side).
 const REMEMBERED_REQUESTS = 2_000;
+// Temporal refuses a workflow task that would leave more than 2,000 signals to other workflows in
+// flight, and refuses it again on every retry: a guard that sent all its answers at once after a
+// burst (1,000 incidents opened together) never answered anyone again. Answers and notices go out
+// in batches, each awaited; the answer loop and a pause notice together stay under the limit.
+const SIGNALS_PER_BATCH = 500;
 
 type Outgoing = {
   incidentId: string;
@@ -183,7 +188,8 @@ export async function guardWorkflow(initial?: GuardWorkflowInput): Promise<void>
       state.pauseVersion += 1;
       const notice = state.paused;
       const version = state.pauseVersion;
-      await deliver(rules.activeIncidents(state).map((incidentId) => ({ incidentId, send: (h) => h.signal(pausedSignal, notice, version), undeliverable: () => rules.deregisterIncident(state, incidentId) })));
+      const notices = rules.activeIncidents(state).map((incidentId): Outgoing => ({ incidentId, send: (h) => h.signal(pausedSignal, notice, version), undeliverable: () => rules.deregisterIncident(state, incidentId) }));
+      while (notices.length > 0) await deliver(notices.splice(0, SIGNALS_PER_BATCH));
       return notice;
     },
     {
@@ -223,7 +229,7 @@ export async function guardWorkflow(initial?: GuardWorkflowInput): Promise<void>
 
   const timeToRenew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > renewAfterEvents;
   // Answer everything that came in at once.
-  const flush = () => deliver(outbox.splice(0));
+  const flush = () => deliver(outbox.splice(0, SIGNALS_PER_BATCH));
   for (;;) {
     await condition(() => outbox.length > 0 || timeToRenew());
     if (outbox.length > 0) {
