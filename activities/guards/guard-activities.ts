@@ -3,8 +3,8 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { MedicConfig } from '../../src/config/config-schema.js';
 import type { GuardsConfig } from '../../src/config/guards-schema.js';
-import { guardRequestSignal, guardShardId, guardStateQuery, guardWorkflowId, type GuardRequest } from '../../workflows/guards/definitions.js';
-import { limitsDiffer, limitsHash, type LimitsDiffer, type PinnedLimits } from '../../workflows/guards/guard-limits.js';
+import { guardRequestSignal, guardStateQuery, guardWorkflowId, pinLimitsSignal, type GuardRequest } from '../../workflows/guards/definitions.js';
+import { limitDifferences, limitsHash, type PinnedLimits } from '../../workflows/guards/guard-limits.js';
 import { holderOf } from '../../workflows/guards/guard-state.js';
 import { guardLimitsOf } from './guard-limits-view.js';
 
@@ -29,35 +29,22 @@ export interface AskTiming {
   asks: number;
 }
 
-const GUARD_SUMMARY = 'medic guards: the kill switch, the pinned limits, the running incidents';
-const SHARD_SUMMARY = { target: 'medic guards: one target\'s lock and restart budget', pool: 'medic guards: one pool\'s members out of rotation' };
-
-/** The workflow a request goes to: the control, the target's shard or the pool's shard. */
-function addressOf(taskQueue: string, request: GuardRequest): { workflowId: string; staticSummary: string } {
-  switch (request.op) {
-    case 'register':
-    case 'deregister':
-      return { workflowId: guardWorkflowId(taskQueue), staticSummary: GUARD_SUMMARY };
-    case 'isolate':
-    case 'releaseIsolation':
-      return { workflowId: guardShardId(taskQueue, { pool: request.pool }), staticSummary: SHARD_SUMMARY.pool };
-    default:
-      return { workflowId: guardShardId(taskQueue, { target: request.target }), staticSummary: SHARD_SUMMARY.target };
-  }
-}
+const GUARD_SUMMARY = 'medic guards: target locks, blast radius, restart budget, kill switch';
 
 /**
- * Deliver a request to its guard workflow, starting it if it is not running. Runs as a local
- * activity of the incident, through the worker's own client; the guard answers with a signal.
+ * Deliver a request to the guard workflow of this task queue, starting it if it is not running.
+ * Runs as a local activity of the incident, through the worker's own client; the guard answers
+ * with a signal to the incident.
  */
 async function send(request: GuardRequest): Promise<void> {
   const ctx = Context.current();
   await ctx.client.workflow.signalWithStart('guardWorkflow', {
-    ...addressOf(ctx.info.taskQueue, request),
+    workflowId: guardWorkflowId(ctx.info.taskQueue),
     taskQueue: ctx.info.taskQueue,
     args: [],
     signal: guardRequestSignal,
     signalArgs: [request],
+    staticSummary: GUARD_SUMMARY,
   });
 }
 
@@ -79,45 +66,66 @@ export function createGuardActivities(view: GuardConfigView) {
     return { limits, hash: limitsHash(limits) };
   };
   const timing = (): AskTiming => ({ answerWithinMs: view.guards.answerDeadline, asks: view.guards.asks });
-  /** Refuse to ask with limits this worker's configuration does not have: say in what it differs. */
-  const differs = (pinned: PinnedLimits): LimitsDiffer | undefined => limitsDiffer(current().limits, pinned);
+  // Before its first ask that needs limits, a worker offers its own for pinning (kept only if the
+  // guards have none yet; otherwise the guards keep theirs and refuse this worker's asks if they
+  // differ). Once per process and task queue: the pin is durable in the guard workflow. A signal,
+  // never a wait on the guard from inside a local activity (see pinLimitsSignal).
+  const offered = new Map<string, Promise<unknown>>();
+  const offerLimits = (): Promise<unknown> => {
+    const ctx = Context.current();
+    const taskQueue = ctx.info.taskQueue;
+    const existing = offered.get(taskQueue);
+    if (existing !== undefined) return existing;
+    const offering = ctx.client.workflow
+      .signalWithStart('guardWorkflow', {
+        workflowId: guardWorkflowId(taskQueue),
+        taskQueue,
+        args: [],
+        signal: pinLimitsSignal,
+        signalArgs: [{ limits: current().limits, mode: 'if-unpinned', by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first guard request of this worker' }],
+        staticSummary: GUARD_SUMMARY,
+      })
+      .catch((err: unknown) => {
+        offered.delete(taskQueue); // offer again on the next ask
+        throw err;
+      });
+    offered.set(taskQueue, offering);
+    return offering;
+  };
 
   return {
     /**
-     * The incident runs: register with the control, offering this worker's limits for pinning
-     * (kept only if none are pinned yet). The answer brings the pinned limits and the kill switch.
+     * Offer this worker's limits again: the guard workflow that answered has none pinned (it is a
+     * new one: terminated, reset or timed out since this worker's first offer).
      */
-    async guardRegister(ask: GuardAsk): Promise<AskTiming> {
-      const offer = { limits: current().limits, mode: 'if-unpinned' as const, by: `medic worker on ${hostname()} (pid ${process.pid})`, reason: 'the first guard request of this worker' };
-      await send({ op: 'register', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, offer });
-      return timing();
+    async guardOfferLimits(): Promise<void> {
+      offered.delete(Context.current().info.taskQueue);
+      await offerLimits();
     },
-    /** For a step that asks no shard (a target in no pool): whether this worker's limits are the pinned ones. */
-    async guardCheckLimits(input: { pinned: PinnedLimits }): Promise<LimitsDiffer | { same: true }> {
-      return differs(input.pinned) ?? { same: true };
-    },
-    /** acquire, release and deregister: no limits needed. */
-    async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' | 'deregister' }>): Promise<AskTiming> {
+    /** acquire and release: no limits needed. */
+    async guardSend(request: Extract<GuardRequest, { op: 'acquire' | 'release' }>): Promise<AskTiming> {
       await send(request);
       return timing();
     },
-    /** Ask the pool's shard, with the pool's limit as pinned; never with limits this worker does not have. */
-    async guardAskIsolation(ask: GuardAsk & { pinned: PinnedLimits; pool: string; maxIsolated: number }): Promise<AskTiming | LimitsDiffer> {
-      const refusal = differs(ask.pinned);
-      if (refusal !== undefined) return refusal;
-      await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, pool: ask.pool, maxIsolated: ask.maxIsolated });
+    /** The guards decide the pool and its limit from the limits they pinned. */
+    async guardAskIsolation(ask: GuardAsk): Promise<AskTiming> {
+      await offerLimits();
+      await send({ op: 'isolate', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: current().hash });
       return timing();
     },
-    async guardReleaseIsolation(ask: GuardAsk & { pool: string }): Promise<void> {
-      await send({ op: 'releaseIsolation', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, pool: ask.pool });
+    async guardReleaseIsolation(ask: GuardAsk): Promise<void> {
+      await send({ op: 'releaseIsolation', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target });
     },
-    /** Ask the target's shard, with the budget as pinned; never with limits this worker does not have. */
-    async guardAskRestart(ask: GuardAsk & { pinned: PinnedLimits }): Promise<AskTiming | LimitsDiffer> {
-      const refusal = differs(ask.pinned);
-      if (refusal !== undefined) return refusal;
-      const { max, windowMs } = ask.pinned.limits.restartBudget;
-      await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, max, windowMs });
+    async guardAskRestart(ask: GuardAsk): Promise<AskTiming> {
+      await offerLimits();
+      await send({ op: 'restart', requestId: ask.requestId, incidentId: ask.incidentId, target: ask.target, limits: current().hash });
       return timing();
+    },
+    /** The guards refused this worker's limits: in what this worker's configuration differs from theirs. */
+    async guardExplainLimits(input: { pinned: PinnedLimits | null }): Promise<{ theirs: string; differences: string[] }> {
+      const { limits, hash } = current();
+      if (input.pinned === null) return { theirs: hash, differences: ['the guards have no limits pinned'] };
+      return { theirs: hash, differences: limitDifferences(limits, input.pinned.limits) };
     },
     /**
      * Whoever holds the target now: if it ended without giving it back (terminated by hand),
@@ -128,7 +136,7 @@ export function createGuardActivities(view: GuardConfigView) {
       // for a day: check less often the longer the wait (1, 2, 4, 8, then 10 x holderCheck).
       const checkAgainMs = view.guards.holderCheck * Math.min(2 ** Math.min(input.checks ?? 0, 4), MAX_HOLDER_CHECK_FACTOR);
       const ctx = Context.current();
-      const state = await ctx.client.workflow.getHandle(guardShardId(ctx.info.taskQueue, { target: input.target })).query(guardStateQuery);
+      const state = await ctx.client.workflow.getHandle(guardWorkflowId(ctx.info.taskQueue)).query(guardStateQuery);
       const holder = holderOf(state, input.target);
       if (holder === undefined || (await isRunning(holder))) return { ...(holder !== undefined && { holder }), reaped: false, checkAgainMs };
       await send({

@@ -1,12 +1,10 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { guardShardId, guardWorkflowId, rejoinedUpdate, setPausedUpdate } from '../../workflows/guards/definitions.js';
-import { readGuards } from '../guards/read-guards.js';
-import type { MedicEnv } from '../config/env.js';
+import { guardStateQuery, guardWorkflowId, rejoinedUpdate, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { isolatedMembers, waitersOf } from '../../workflows/guards/guard-state.js';
 import { CliError, EXIT } from './cli-error.js';
 import { registerAdoptConfigCommand } from './guard-limits-command.js';
-import { cliClient, cliConfig, cliEnv } from './context.js';
+import { cliClient, cliEnv } from './context.js';
 
 /** A query the guard does not answer usually means no worker polls its task queue. */
 function unanswered(taskQueue: string, err: Error): CliError {
@@ -14,15 +12,6 @@ function unanswered(taskQueue: string, err: Error): CliError {
     `the guard workflow on task queue ${taskQueue} did not answer (${err.message}). It answers through a medic worker: is \`medic worker\` running on this task queue?`,
     EXIT.unavailable,
   );
-}
-
-/** The configured targets, whose shards `medic guards` reads beside the running incidents' (none if the configuration does not load). */
-async function configuredTargets(env: MedicEnv): Promise<string[]> {
-  try {
-    return Object.keys((await cliConfig(env)).targets);
-  } catch {
-    return [];
-  }
 }
 
 /** --by and --reason say who acted and why; blank ones are refused before anything is sent. */
@@ -77,11 +66,7 @@ export function registerGuardCommands(program: Command): void {
       const env = cliEnv();
       const client = await cliClient(env);
       try {
-        const state = await readGuards(client, env.MEDIC_TASK_QUEUE, { targets: await configuredTargets(env) });
-        if (state === undefined) {
-          console.log('no guard state yet: no incident has run on this task queue, and medic was never paused');
-          return;
-        }
+        const state = await client.workflow.getHandle(guardWorkflowId(env.MEDIC_TASK_QUEUE)).query(guardStateQuery);
         if (flags.json === true) {
           console.log(JSON.stringify(state, null, 2));
           return;
@@ -99,6 +84,10 @@ export function registerGuardCommands(program: Command): void {
         for (const [target, times] of Object.entries(state.restarts)) console.log(`target ${target}: ${times.length} recent automated restart(s)`);
         for (const r of state.released) console.log(`released ${r.target} from ${r.incidentId} at ${r.at}: ${r.why}`);
       } catch (err) {
+        if ((err as Error).name === 'WorkflowNotFoundError') {
+          console.log('no guard state yet: no incident has run on this task queue, and medic was never paused');
+          return;
+        }
         throw unanswered(env.MEDIC_TASK_QUEUE, err as Error);
       } finally {
         await client.connection.close();
@@ -119,17 +108,17 @@ export function registerGuardCommands(program: Command): void {
       const env = cliEnv();
       const client = await cliClient(env);
       try {
-        const state = await readGuards(client, env.MEDIC_TASK_QUEUE, flags.pool !== undefined ? { pools: [flags.pool] } : {}).catch((err: Error) => {
+        const guard = client.workflow.getHandle(guardWorkflowId(env.MEDIC_TASK_QUEUE));
+        const state = await guard.query(guardStateQuery).catch((err: Error) => {
+          if (err.name === 'WorkflowNotFoundError') throw new CliError(`no guard state yet on task queue ${env.MEDIC_TASK_QUEUE}: nothing is out of rotation`, EXIT.notFound);
           throw unanswered(env.MEDIC_TASK_QUEUE, err);
         });
-        if (state === undefined) throw new CliError(`no guard state yet on task queue ${env.MEDIC_TASK_QUEUE}: nothing is out of rotation`, EXIT.notFound);
         const pools = flags.pool !== undefined ? [flags.pool] : Object.keys(state.isolated).filter((p) => isolatedMembers(state, p).includes(member));
         if (pools.length === 0 || !isolatedMembers(state, pools[0] as string).includes(member)) {
           throw new CliError(`${member} is not out of rotation${flags.pool ? ` in pool ${flags.pool}` : ''} as far as the guards know (see \`medic guards\`)`, EXIT.notFound);
         }
         if (pools.length > 1) throw new CliError(`${member} is out of rotation in pools ${pools.join(', ')}: say which with --pool`, EXIT.usage);
         const pool = pools[0] as string;
-        const guard = client.workflow.getHandle(guardShardId(env.MEDIC_TASK_QUEUE, { pool }));
         const left = await guard.executeUpdate(rejoinedUpdate, { args: [{ pool, member, by: flags.by, reason: flags.reason }] });
         console.log(`${member} counts as back in rotation in pool ${pool}; still out: ${left.length > 0 ? left.join(', ') : 'none'}`);
       } catch (err) {

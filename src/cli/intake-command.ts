@@ -87,7 +87,6 @@ export function registerIntakeCommand(program: Command): void {
         client,
         taskQueue: env.MEDIC_TASK_QUEUE,
         restartBudget: { max: config.guards.restartBudget.max, windowMs: config.guards.restartBudget.window },
-        targets: Object.keys(config.targets),
       });
       const stopped = stopRequested(logger);
       try {

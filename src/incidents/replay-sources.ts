@@ -4,7 +4,6 @@ import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
-import { guardWorkflowId } from '../../workflows/guards/definitions.js';
 import { listExecutions, type ExecutionRow } from './list-executions.js';
 
 type History = temporal.api.history.v1.IHistory;
@@ -130,7 +129,7 @@ export interface ClusterSelection {
   last?: number;
   /** Incident runs started at or after this time. */
   since?: Date;
-  /** Add the running guard workflows of the task queue: the control and some shards (one change to their code affects every incident). */
+  /** Add the running guard workflow of the task queue (one change to it affects every incident). */
   guards: boolean;
 }
 
@@ -152,15 +151,8 @@ export async function selectRuns(client: Client, selection: ClusterSelection): P
   const guards: ExecutionRow[] = [];
   const guardQuery = `WorkflowType = "guardWorkflow" AND TaskQueue = "${selection.taskQueue}" AND ExecutionStatus = "Running"`;
   for await (const row of listExecutions(client, guardQuery)) guards.push(row);
-  // The control, and the newest shards: all run the same code, and a fleet has a shard per target
-  // and per pool, so replaying every one would cost thousands of histories to learn nothing more.
-  const control = guardWorkflowId(selection.taskQueue);
-  const shards = guards.filter((g) => g.workflowId !== control).sort((a, b) => (b.startTime?.getTime() ?? 0) - (a.startTime?.getTime() ?? 0));
-  return [...chosen, ...guards.filter((g) => g.workflowId === control), ...shards.slice(0, GUARD_SHARDS_REPLAYED)];
+  return [...chosen, ...guards];
 }
-
-/** How many guard shards `medic replay --last / --since` replays beside the control. */
-export const GUARD_SHARDS_REPLAYED = 20;
 
 /** Fetch each run's history as the replay asks for it: one run in memory at a time. */
 export async function* fetchHistories(client: Client, runs: ExecutionRow[]): AsyncGenerator<RecordedHistory> {

@@ -1,7 +1,8 @@
 import { listExecutions } from '../incidents/list-executions.js';
 import type { Client } from '@temporalio/client';
 import { Gauge, type Registry } from 'prom-client';
-import { readGuards } from '../guards/read-guards.js';
+import { guardStateQuery, guardWorkflowId } from '../../workflows/guards/definitions.js';
+import type { GuardState } from '../../workflows/guards/guard-state.js';
 
 // Figures about medic itself that only Temporal knows, read when Prometheus scrapes the intake:
 // how many incidents are open and in which state, how long the oldest one has waited for a human,
@@ -19,8 +20,6 @@ export interface FleetMetricsOptions {
   client: Client;
   taskQueue: string;
   restartBudget: { max: number; windowMs: number };
-  /** The configured targets: their shards are read for the budget left (beside the running incidents' targets). */
-  targets?: readonly string[];
   now?: () => number;
 }
 
@@ -80,12 +79,8 @@ export function registerFleetMetrics(registry: Registry, o: FleetMetricsOptions)
   const collectGuard = async (): Promise<void> => {
     budget.reset();
     try {
-      const state = await within(readGuards(o.client, o.taskQueue, { ...(o.targets !== undefined && { targets: o.targets }) }), ASK_TIMEOUT_MS);
+      const state: GuardState = await within(o.client.workflow.getHandle(guardWorkflowId(o.taskQueue)).query(guardStateQuery), ASK_TIMEOUT_MS);
       answering.set(1);
-      if (state === undefined) {
-        paused.set(0); // no guard workflow yet: nothing has asked the guards anything
-        return;
-      }
       paused.set(state.paused === null ? 0 : 1);
       for (const [target, times] of Object.entries(state.restarts)) {
         const used = times.filter((t) => now() - t < o.restartBudget.windowMs).length;

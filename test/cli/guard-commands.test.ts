@@ -9,7 +9,7 @@ import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.j
 import { saveHistoryFixture } from '../helpers/fixtures.js';
 import { runMedic } from '../helpers/processes.js';
 import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
-import { guardShardId, guardStateQuery } from '../../workflows/guards/definitions.js';
+import { guardStateQuery, guardWorkflowId } from '../../workflows/guards/definitions.js';
 
 after(closeTestTemporal);
 
@@ -97,15 +97,14 @@ describe('medic pause, resume and guards', () => {
         assert.equal(rejoined.code, 0, rejoined.stderr);
         assert.match(rejoined.stdout, /^web-1 counts as back in rotation in pool web; still out: none$/m);
         const { client } = await testTemporal();
-        const webPool = client.workflow.getHandle(guardShardId(name, { pool: 'web' }));
-        assert.deepEqual((await webPool.query(guardStateQuery)).isolated, {});
+        assert.deepEqual((await client.workflow.getHandle(guardWorkflowId(name)).query(guardStateQuery)).isolated, {});
 
         const again = await runMedic(['rejoined', 'web-1', '--by', 'sre-on-call', '--reason', 'twice'], env);
         assert.equal(again.code, 4);
         assert.match(again.stderr, /web-1 is not out of rotation as far as the guards know/);
         const blank = await runMedic(['rejoined', 'web-1', '--by', 'sre-on-call', '--reason', ' '], env);
         assert.equal(blank.code, 2);
-        await saveHistoryFixture('guard-workflow-member-rejoined', webPool);
+        await saveHistoryFixture('guard-workflow-member-rejoined', client.workflow.getHandle(guardWorkflowId(name)));
       },
       { guards },
     );

@@ -6,7 +6,7 @@ import { openOrJoin } from '../helpers/open-or-join.js';
 import type { RoutedSignal } from '../../src/routing/route-signal.js';
 import type { Signal } from '../../src/signals/signal-schema.js';
 import { abortUpdate, ackUpdate, approveUpdate, retryUpdate, type IncidentResult, type Params } from '../../workflows/definitions.js';
-import { guardShardId, guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
+import { guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { testSignal } from '../helpers/incidents.js';
 import type { TestServer } from '../helpers/time-skipping.js';
 import { GUARDS, type ScenarioBench } from './scenario-bench.js';
@@ -126,12 +126,7 @@ export class ScenarioDriver {
       case 'resume':
         return this.setPaused(false);
       case 'restart-worker':
-        return this.bench.worker.restart([
-          ...new Set(this.runs.map((r) => r.incidentId)),
-          guardWorkflowId(this.taskQueue),
-          guardShardId(this.taskQueue, { pool: this.pool.name }),
-          ...new Set(this.runs.map((r) => guardShardId(this.taskQueue, { target: r.target }))),
-        ]);
+        return this.bench.worker.restart([...new Set(this.runs.map((r) => r.incidentId)), guardWorkflowId(this.taskQueue)]);
     }
   }
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { guardLimitsOf } from '../../activities/guards/guard-limits-view.js';
 import { GuardsSchema } from '../../src/config/guards-schema.js';
-import { canonicalLimits, limitDifferences, limitsDiffer, limitsHash, poolOfTarget, type GuardLimits, type PinnedLimits } from '../../workflows/guards/guard-limits.js';
+import { canonicalLimits, limitDifferences, limitsHash, type GuardLimits } from '../../workflows/guards/guard-limits.js';
 import * as rules from '../../workflows/guards/guard-state.js';
 
 const limits = (max: number, windowMs: number, pools: GuardLimits['pools'] = []): GuardLimits => canonicalLimits({ pools, restartBudget: { max, windowMs } });
@@ -19,22 +19,25 @@ describe('guard limits', () => {
     assert.deepEqual(limitDifferences(c, a), ['pools.web.members: this worker also has [web-3], the guards also have [web-2]']);
   });
 
-  it('a worker whose limits are not the pinned ones may not ask; adopting its limits on purpose lets it', () => {
+  it('refuses an ask under limits other than the pinned ones and leaves the state untouched', () => {
     const s = rules.emptyGuardState();
     const pinned = limits(1, 60_000, [{ name: 'web', maxIsolated: 1, members: ['w1', 'w2'] }]);
     const other = limits(5, 1_000, [{ name: 'web', maxIsolated: 2, members: ['w1', 'w2'] }]);
     assert.equal(pin(s, pinned).changed, true);
-    assert.equal(pin(s, other).changed, false, 'a worker never replaces pinned limits by offering its own');
-    const refusal = limitsDiffer(other, s.limits as PinnedLimits);
-    assert.equal(refusal?.differs.theirs, limitsHash(other));
-    assert.deepEqual(refusal?.differs.differences, [
+    assert.equal(pin(s, other).changed, false, 'a worker never replaces pinned limits by asking');
+    const before = JSON.stringify(s);
+    const refusal = rules.isolateUnderLimits(s, { target: 'w1', incidentId: 'i', limits: limitsHash(other) });
+    assert.equal(refusal.allowed, false);
+    assert.equal('limits' in refusal && refusal.limits.pinned?.hash, limitsHash(pinned));
+    assert.equal(rules.restartUnderLimits(s, { target: 'w1', limits: limitsHash(other), nowMs: 1 }).allowed, false);
+    assert.equal(JSON.stringify(s), before, 'nothing applied');
+    assert.deepEqual(limitDifferences(other, pinned), [
       'restartBudget.max: this worker 5, the guards 1',
       'restartBudget.window: this worker 1000 ms, the guards 60000 ms',
       'pools.web.maxIsolated: this worker 2, the guards 1',
     ]);
-    assert.equal(limitsDiffer(pinned, s.limits as PinnedLimits), undefined, 'the worker that pinned them may ask');
     assert.equal(pin(s, other, 'adopt').changed, true, 'adopting on purpose replaces them');
-    assert.equal(limitsDiffer(other, s.limits as PinnedLimits), undefined);
+    assert.equal(rules.isolateUnderLimits(s, { target: 'w1', incidentId: 'i', limits: limitsHash(other) }).allowed, true);
   });
 
   it('property: whatever sequence of asks from workers with different limits, a pool never has more out than the pinned limit and a target never more restarts in the window than the pinned budget', () => {
@@ -50,33 +53,22 @@ describe('guard limits', () => {
       fc.property(pools, fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 100, max: 2_000 })), { minLength: 3, maxLength: 3 }), fc.array(op, { maxLength: 60 }), (shape, budgets, ops) => {
         // Three workers: the same pools and members, each with its own limits and budget.
         const workers = budgets.map(([max, windowMs], w) => config(shape.map((p) => ({ ...p, maxIsolated: Math.max(0, p.maxIsolated + w - 1) })), max, windowMs));
-        // The control pins the first worker's limits; each worker offers its own at registration.
-        const control = rules.emptyGuardState();
-        for (const w of workers) pin(control, w);
-        const pinnedLimits = control.limits as PinnedLimits;
-        const pinned = pinnedLimits.limits;
-        // The shards: one state per pool and per target, as the guard workflows keep them.
-        const shards = new Map<string, rules.GuardState>();
-        const shard = (id: string) => shards.get(id) ?? (shards.set(id, rules.emptyGuardState()).get(id) as rules.GuardState);
+        const s = rules.emptyGuardState();
+        const pinned = workers[0] as GuardLimits;
+        pin(s, pinned);
         const restarts = new Map<string, number[]>();
         let now = 0;
         for (const o of ops) {
           const pool = pinned.pools[o.pool % pinned.pools.length] as GuardLimits['pools'][number];
           const target = pool.members[o.member % pool.members.length] as string;
-          // What a worker's local activity does: it asks only when its own limits are the pinned
-          // ones, and then with the pinned pool limit and budget, never its own.
-          const asks = o.kind !== 'rejoin' && limitsDiffer(workers[o.worker] as GuardLimits, pinnedLimits) === undefined;
-          if (o.kind === 'rejoin') rules.releaseIsolation(shard(`pool/${pool.name}`), pool.name, target);
-          else if (o.kind === 'isolate' && asks) {
-            const of = poolOfTarget(pinned, target) as GuardLimits['pools'][number];
-            rules.requestIsolation(shard(`pool/${of.name}`), { pool: of.name, member: target, incidentId: `i-${target}`, maxIsolated: of.maxIsolated });
-          } else if (o.kind === 'restart') {
+          if (o.kind === 'rejoin') rules.releaseMember(s, target);
+          else if (o.kind === 'isolate') rules.isolateUnderLimits(s, { target, incidentId: `i-${target}`, limits: limitsHash(workers[o.worker] as GuardLimits) });
+          else {
             now += o.dt;
-            if (!asks) continue;
-            const answer = rules.requestRestart(shard(`target/${target}`), { target, ...pinned.restartBudget, nowMs: now });
+            const answer = rules.restartUnderLimits(s, { target, limits: limitsHash(workers[o.worker] as GuardLimits), nowMs: now });
             if (answer.allowed) restarts.set(target, [...(restarts.get(target) ?? []), now]);
           }
-          for (const p of pinned.pools) assert.ok(rules.isolatedMembers(shard(`pool/${p.name}`), p.name).length <= p.maxIsolated, `pool ${p.name} over its pinned limit`);
+          for (const p of pinned.pools) assert.ok(rules.isolatedMembers(s, p.name).length <= p.maxIsolated, `pool ${p.name} over its pinned limit`);
           for (const [t, times] of restarts) {
             const inWindow = times.filter((x) => now - x < pinned.restartBudget.windowMs).length;
             assert.ok(inWindow <= pinned.restartBudget.max, `${t}: ${inWindow} restarts in the pinned window (at most ${pinned.restartBudget.max})`);

@@ -3,7 +3,8 @@ import { after, describe, it } from 'node:test';
 import type { temporal } from '@temporalio/proto';
 import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { abortUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
-import { guardRequestSignal, guardShardId, guardStateQuery, guardWorkflowId } from '../../workflows/guards/definitions.js';
+import { guardRequestSignal, guardStateQuery, guardWorkflowId, pinLimitsUpdate } from '../../workflows/guards/definitions.js';
+import { limitsHash, type GuardLimits } from '../../workflows/guards/guard-limits.js';
 import { emptyGuardState } from '../../workflows/guards/guard-state.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { saveHistoryFixture } from '../helpers/fixtures.js';
@@ -27,13 +28,15 @@ const signalsNamed = async (handle: { fetchHistory(): Promise<{ events?: unknown
   });
 };
 
+const limits: GuardLimits = { pools: [], restartBudget: { max: 5, windowMs: 3_600_000 } };
+
 describe('no wait without end', () => {
   it('an ask the guards never answer is asked again with the same request id, then the incident pages a human and holds, changing nothing', async (t) => {
     const name = uniqueName(t.name);
     const { client } = await testTemporal();
-    // The target's guard shard runs, but on a task queue no worker serves: it takes every request
-    // and answers none (as when the guard is stuck), so each ask waits out its deadline.
-    const stuck = await client.workflow.start('guardWorkflow', { workflowId: guardShardId(name, { target: 'api-7' }), taskQueue: `${name}-nobody`, args: [] });
+    // The guard workflow runs, but on a task queue no worker serves: it takes every request and
+    // answers none (as when the guard is stuck), so each ask waits out its deadline.
+    const stuck = await client.workflow.start('guardWorkflow', { workflowId: guardWorkflowId(name), taskQueue: `${name}-nobody`, args: [] });
     const fleet = new FakeFleet();
     const guards = { guards: GuardsSchema.parse({ answerDeadline: '1 second', asks: 3 }), targets: {} };
     try {
@@ -85,7 +88,8 @@ describe('no wait without end', () => {
       assert.notEqual((await guard.query(guardStateQuery)).holders['t-1'], 'ghost-a', 'the repeat did not take the target again');
 
       // A restart asked twice counts once against the budget.
-      const restart = { op: 'restart', requestId: 'ask-3', incidentId: 'ghost-c', target: 't-2', max: 5, windowMs: 3_600_000 } as const;
+      await guard.executeUpdate(pinLimitsUpdate, { args: [{ limits, mode: 'if-unpinned', by: 'test', reason: 'pin for the test' }] });
+      const restart = { op: 'restart', requestId: 'ask-3', incidentId: 'ghost-c', target: 't-2', limits: limitsHash(limits) } as const;
       await guard.signal(guardRequestSignal, restart);
       await guard.signal(guardRequestSignal, restart);
       const answered = await eventually('both answers to the restart', async () => {
@@ -141,7 +145,7 @@ describe('no wait without end', () => {
     const route = testRoute({ target: 'db-9', playbook: 'diagnose-and-escalate', params: { ackTimeout: '10 minutes', humanHold: '10 minutes' } });
     await withWorker(name, fleet.activities, async () => {
       const { client } = await testTemporal();
-      const guard = client.workflow.getHandle(guardShardId(name, { target: 'db-9' }));
+      const guard = client.workflow.getHandle(guardWorkflowId(name));
       const queued = (n: number) => async () => ((await guard.query(guardStateQuery)).waiters['db-9']?.length === n ? true : undefined);
       const holder = await openIncident(name, testSignal(`${name}-a`), route);
       await eventually('the holder to escalate', async () => ((await holder.query(stateQuery)).awaitingAck ? true : undefined));

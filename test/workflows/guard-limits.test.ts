@@ -3,7 +3,6 @@ import { after, describe, it } from 'node:test';
 import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { retryUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
 import { guardStateQuery, guardWorkflowId } from '../../workflows/guards/definitions.js';
-import { readGuards } from '../../src/guards/read-guards.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { saveHistoryFixture } from '../helpers/fixtures.js';
 import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
@@ -54,8 +53,8 @@ describe('limits owned by the guards', () => {
           ['escalate'],
           'nothing was done to web-1 under the other limits; a human was paged',
         );
-        const state = await readGuards(client, name);
-        assert.deepEqual(state?.restarts['web-1']?.length, 1, 'the shorter window did not trim the restart history');
+        const state = await guard.query(guardStateQuery);
+        assert.deepEqual(state.restarts['web-1']?.length, 1, 'the shorter window did not trim the restart history');
         await saveHistoryFixture('http-service-outage-limits-refused', second);
 
         // Still refused on retry: a retry is not a way around the pinned limits.
@@ -68,7 +67,7 @@ describe('limits owned by the guards', () => {
       { guards: b },
     );
   });
-  it('a guard control replaced after this worker pinned its limits (terminated, reset) is offered them again by the next incident: the next isolation is asked, not refused', async (t) => {
+  it('a guard workflow replaced after this worker pinned its limits (terminated, reset) is offered them again: the next isolation is asked, not refused', async (t) => {
     const name = uniqueName(t.name);
     const limits = { guards: GuardsSchema.parse({ pools: { web: { maxIsolated: 1 } } }), targets: pool };
     const fleet = new FakeFleet();
@@ -91,6 +90,7 @@ describe('limits owned by the guards', () => {
         ]);
         const notes = result.timeline.map((e) => e.message);
         assert.equal(result.outcome, 'recovered', notes.join('\n'));
+        assert.ok(notes.includes('the guards had no limits pinned (a new guard workflow): this worker offers its limits again and asks once more'), notes.join('\n'));
         assert.equal(fleet.calls.filter((c) => c.activity === 'isolate' && c.target === 'web-2').length, 1, 'web-2 was isolated under the guards, not refused');
         assert.ok((await guard.query(guardStateQuery)).limits !== null, 'the new guard workflow holds the limits again');
       },

@@ -5,7 +5,6 @@ import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { abortUpdate, approveUpdate, retryUpdate, stateQuery, timelineQuery, type IncidentState } from '../../workflows/definitions.js';
 import { guardRequestSignal, guardStateQuery, guardWorkflowId, setPausedUpdate } from '../../workflows/guards/definitions.js';
 import { emptyGuardState } from '../../workflows/guards/guard-state.js';
-import { readGuards } from '../../src/guards/read-guards.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { saveHistoryFixture } from '../helpers/fixtures.js';
 import { act, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
@@ -137,8 +136,8 @@ describe('guards', () => {
         await act(a, approveUpdate, 'jo', 'go');
         assert.equal((await a.result()).outcome, 'recovered');
         const { client } = await testTemporal();
-        const state = await readGuards(client, name);
-        assert.deepEqual(state?.isolated, {}, 'web-1 rejoined: the pool has room again');
+        const state = await client.workflow.getHandle(guardWorkflowId(name)).query(guardStateQuery);
+        assert.deepEqual(state.isolated, {}, 'web-1 rejoined: the pool has room again');
         const c = await openIncident(name, testSignal(`${name}-c`), testRoute({ target: 'web-3' }));
         assert.equal((await c.result()).outcome, 'recovered', 'a later incident in the pool may isolate again');
         await act(b, abortUpdate, 'jo', 'done');

@@ -96,17 +96,3 @@ export function limitDifferences(theirs: GuardLimits, pinned: GuardLimits): stri
 }
 
 const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
-
-/** A worker's own limits are not the pinned ones: it must not ask with them, nor with the pinned ones. */
-export interface LimitsDiffer {
-  differs: { theirs: string; differences: string[] };
-}
-
-/**
- * Whether a worker whose configuration gives `theirs` may ask the shards with the `pinned` limits:
- * only when they are the same set (by hash). Otherwise the differences, for the refusal.
- */
-export function limitsDiffer(theirs: GuardLimits, pinned: PinnedLimits): LimitsDiffer | undefined {
-  const hash = limitsHash(theirs);
-  return hash === pinned.hash ? undefined : { differs: { theirs: hash, differences: limitDifferences(theirs, pinned.limits) } };
-}

@@ -1,6 +1,6 @@
 // The guards' state and its rules, as pure functions: the guard workflow applies them one update
 // at a time (Temporal serialises them), and unit tests check them without a server.
-import { canonicalLimits, limitsHash, type GuardLimits, type PinnedLimits } from './guard-limits.js';
+import { canonicalLimits, limitsHash, poolOfTarget, type GuardLimits, type PinnedLimits } from './guard-limits.js';
 
 export type TargetPolicy = 'wait' | 'join';
 
@@ -28,8 +28,6 @@ export interface GuardState {
   limits: PinnedLimits | null;
   /** The latest targets the guards released for an incident that could no longer be told (newest last, bounded). */
   released: GuardRelease[];
-  /** The control only: incident -> its target, every incident running now (told of pauses and new limits). */
-  registered: Record<string, string>;
 }
 
 /** A target taken back from an incident that ended without giving it back, or could not be handed it. */
@@ -54,7 +52,7 @@ function put<V>(record: Record<string, V>, key: string, value: V): void {
   Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-export const emptyGuardState = (): GuardState => ({ holders: {}, waiters: {}, isolated: {}, restarts: {}, paused: null, pauseVersion: 0, limits: null, released: [], registered: {} });
+export const emptyGuardState = (): GuardState => ({ holders: {}, waiters: {}, isolated: {}, restarts: {}, paused: null, pauseVersion: 0, limits: null, released: [] });
 
 export type AcquireResult =
   | { granted: true; paused: GuardState['paused'] }
@@ -106,7 +104,16 @@ export interface IsolationRequest {
   maxIsolated: number;
 }
 
-export type IsolationResult = { allowed: true; pool?: string } | { allowed: false; pool: string; isolated: string[]; maxIsolated: number };
+/**
+ * The asking worker's guard configuration is not the one the guards run with: refused, so that two
+ * workers can never each apply their own limits. `pinned` lets the worker name the difference.
+ */
+export interface LimitsRefusal {
+  allowed: false;
+  limits: { theirs: string; pinned: PinnedLimits | null };
+}
+
+export type IsolationResult = { allowed: true; pool?: string } | { allowed: false; pool: string; isolated: string[]; maxIsolated: number } | LimitsRefusal;
 
 /** Blast radius: never take more than maxIsolated members of a pool out of rotation at once. */
 export function requestIsolation(state: GuardState, req: IsolationRequest): IsolationResult {
@@ -151,7 +158,7 @@ export interface RestartRequest {
   nowMs: number;
 }
 
-export type RestartResult = { allowed: true; used: number } | { allowed: false; used: number; max: number; windowMs: number };
+export type RestartResult = { allowed: true; used: number } | { allowed: false; used: number; max: number; windowMs: number } | LimitsRefusal;
 
 /** Remediation budget: at most `max` automated restarts of a target per window. */
 export function requestRestart(state: GuardState, req: RestartRequest): RestartResult {
@@ -165,21 +172,36 @@ export function requestRestart(state: GuardState, req: RestartRequest): RestartR
   return { allowed: true, used: recent.length };
 }
 
-/** An incident runs now: it hears of every pause and change of limits until it leaves. */
-export function registerIncident(state: GuardState, incidentId: string, target: string): void {
-  state.registered ??= {};
-  put(state.registered, incidentId, target);
-}
-
-export function deregisterIncident(state: GuardState, incidentId: string): void {
-  if (state.registered !== undefined && Object.hasOwn(state.registered, incidentId)) delete state.registered[incidentId];
-}
-
 /** Every incident the guard knows to be running or waiting: who hears of a pause. */
 export function activeIncidents(state: GuardState): string[] {
-  const ids = new Set<string>([...Object.values(state.holders), ...Object.keys(state.registered ?? {})]);
+  const ids = new Set<string>(Object.values(state.holders));
   for (const queue of Object.values(state.waiters)) for (const w of queue) ids.add(w.incidentId);
   return [...ids].sort();
+}
+
+/** The pinned limits, if the asking worker's configuration (by its hash) is the pinned one. */
+export function limitsFor(state: GuardState, theirs: string): GuardLimits | LimitsRefusal {
+  const pinned = state.limits;
+  if (pinned === null || pinned.hash !== theirs) return { allowed: false, limits: { theirs, pinned } };
+  return pinned.limits;
+}
+
+const isRefusal = (x: GuardLimits | LimitsRefusal): x is LimitsRefusal => 'allowed' in x;
+
+/** Blast radius under the pinned limits: the pool and its limit come from the guards, not the asker. */
+export function isolateUnderLimits(state: GuardState, req: { target: string; incidentId: string; limits: string }): IsolationResult {
+  const limits = limitsFor(state, req.limits);
+  if (isRefusal(limits)) return limits;
+  const pool = poolOfTarget(limits, req.target);
+  if (pool === undefined) return { allowed: true }; // in no pool: nothing to count
+  return requestIsolation(state, { pool: pool.name, member: req.target, incidentId: req.incidentId, maxIsolated: pool.maxIsolated });
+}
+
+/** Restart budget under the pinned limits: a worker with another window can never trim the history. */
+export function restartUnderLimits(state: GuardState, req: { target: string; limits: string; nowMs: number }): RestartResult {
+  const limits = limitsFor(state, req.limits);
+  if (isRefusal(limits)) return limits;
+  return requestRestart(state, { target: req.target, max: limits.restartBudget.max, windowMs: limits.restartBudget.windowMs, nowMs: req.nowMs });
 }
 
 /** A member is back in rotation: it no longer counts against any pool it was out of. */

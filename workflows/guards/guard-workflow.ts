@@ -12,8 +12,8 @@ import {
   guardRequestSignal,
   guardStateQuery,
   holderFinishedSignal,
-  limitsPinnedSignal,
   pausedSignal,
+  pinLimitsSignal,
   pinLimitsUpdate,
   rejoinedUpdate,
   setPausedUpdate,
@@ -35,8 +35,8 @@ const MAX_HISTORY_EVENTS = 5_000;
 const REMEMBERED_REQUESTS = 2_000;
 // Temporal refuses a workflow task that would leave more than 2,000 signals to other workflows in
 // flight, and refuses it again on every retry: a guard that sent all its answers at once after a
-// burst (1,000 incidents opened together) never answered anyone again. Answers and notices go out
-// in batches, each awaited; the answer loop and a pause notice together stay under the limit.
+// burst never answered anyone again. Answers and notices go out in batches, each awaited; the
+// answer loop and a pause notice together stay under the limit.
 const SIGNALS_PER_BATCH = 500;
 
 type Outgoing = {
@@ -107,29 +107,12 @@ export async function guardWorkflow(initial?: GuardWorkflowInput): Promise<void>
     if (answers.size > REMEMBERED_REQUESTS) answers.delete(answers.keys().next().value as string);
   };
 
-  const pin = (req: PinLimitsRequest) => {
-    const answer = rules.pinLimits(state, { ...req, at: new Date().toISOString() });
-    if (answer.changed) log.warn('guard limits pinned', { hash: answer.pinned.hash, previous: answer.previous?.hash, by: req.by, reason: req.reason, mode: req.mode });
-    // Limits adopted on purpose reach every running incident: each asks its shards with these from now on.
-    if (answer.changed && answer.previous !== null) {
-      const pinned = answer.pinned;
-      for (const incidentId of Object.keys(state.registered ?? {})) {
-        tell({ incidentId, send: (h) => h.signal(limitsPinnedSignal, pinned), undeliverable: () => rules.deregisterIncident(state, incidentId) });
-      }
-    }
-    return answer;
-  };
-
   const apply = (req: GuardRequest): void => {
-    // The control's answer says whether medic is paused now: it may overtake the pause notice.
-    // A shard's answers say nothing of the kill switch, which it does not know.
-    const pauseView = () => (req.op === 'register' ? { paused: state.paused, pauseVersion: state.pauseVersion } : {});
+    // Every answer says whether medic is paused now: it may overtake the pause notice.
     const reply = (result: GuardResult) =>
       tell({
         incidentId: req.incidentId,
-        send: (h) => h.signal(guardReplySignal, { requestId: req.requestId, result: { ...result, ...pauseView() } }),
-        // An incident that ended before its registration was answered runs no more: it hears nothing.
-        ...(req.op === 'register' && { undeliverable: () => rules.deregisterIncident(state, req.incidentId) }),
+        send: (h) => h.signal(guardReplySignal, { requestId: req.requestId, result: { ...result, paused: state.paused, pauseVersion: state.pauseVersion } }),
       });
     if (answers.has(req.requestId)) {
       // Asked again: answer from the record, never apply twice.
@@ -142,17 +125,6 @@ export async function guardWorkflow(initial?: GuardWorkflowInput): Promise<void>
       reply(result);
     };
     switch (req.op) {
-      case 'register': {
-        rules.registerIncident(state, req.incidentId, req.target);
-        if (validLimits(req.offer)) pin({ ...req.offer, mode: 'if-unpinned' });
-        if (state.limits === null) return; // an offer without limits: no answer, the incident asks again
-        answer({ registered: true, limits: state.limits });
-        return;
-      }
-      case 'deregister':
-        remember(req.requestId, null);
-        rules.deregisterIncident(state, req.incidentId);
-        return;
       case 'acquire':
         answer(rules.acquireTarget(state, req.target, req.incidentId, req.policy));
         return;
@@ -166,14 +138,14 @@ export async function guardWorkflow(initial?: GuardWorkflowInput): Promise<void>
         return;
       }
       case 'isolate':
-        answer(rules.requestIsolation(state, { pool: req.pool, member: req.target, incidentId: req.incidentId, maxIsolated: req.maxIsolated }));
+        answer(rules.isolateUnderLimits(state, req));
         return;
       case 'releaseIsolation':
         remember(req.requestId, null);
-        rules.releaseIsolation(state, req.pool, req.target);
+        rules.releaseMember(state, req.target);
         return;
       case 'restart':
-        answer(rules.requestRestart(state, { target: req.target, max: req.max, windowMs: req.windowMs, nowMs: Date.now() }));
+        answer(rules.restartUnderLimits(state, { ...req, nowMs: Date.now() }));
         return;
     }
   };
@@ -188,7 +160,7 @@ export async function guardWorkflow(initial?: GuardWorkflowInput): Promise<void>
       state.pauseVersion += 1;
       const notice = state.paused;
       const version = state.pauseVersion;
-      const notices = rules.activeIncidents(state).map((incidentId): Outgoing => ({ incidentId, send: (h) => h.signal(pausedSignal, notice, version), undeliverable: () => rules.deregisterIncident(state, incidentId) }));
+      const notices = rules.activeIncidents(state).map((incidentId): Outgoing => ({ incidentId, send: (h) => h.signal(pausedSignal, notice, version) }));
       while (notices.length > 0) await deliver(notices.splice(0, SIGNALS_PER_BATCH));
       return notice;
     },
@@ -216,6 +188,15 @@ export async function guardWorkflow(initial?: GuardWorkflowInput): Promise<void>
       },
     },
   );
+  const pin = (req: PinLimitsRequest) => {
+    const answer = rules.pinLimits(state, { ...req, at: new Date().toISOString() });
+    if (answer.changed) log.warn('guard limits pinned', { hash: answer.pinned.hash, previous: answer.previous?.hash, by: req.by, reason: req.reason, mode: req.mode });
+    return answer;
+  };
+  setHandler(pinLimitsSignal, (req) => {
+    // Only a first pin comes this way; a change of limits is an audited update (adopt-config).
+    if (req.mode === 'if-unpinned' && validLimits(req)) pin(req);
+  });
   setHandler(pinLimitsUpdate, pin, {
       validator: ({ limits, mode, by, reason }) => {
         if (typeof by !== 'string' || by.trim() === '') throw new Error('"by" must name who pins the limits');

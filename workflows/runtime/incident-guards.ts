@@ -2,9 +2,8 @@ import { condition, isCancellation, proxyLocalActivities } from '@temporalio/wor
 import type { AskTiming, GuardActivities } from '../../activities/guards/guard-activities.js';
 import type { ActivityName } from '../../activities/contract.js';
 import { changesTarget, type ActivityDeclaration } from '../../activities/declarations.js';
-import type { GuardReply, GuardResult, PauseView, RegisterResult } from '../guards/definitions.js';
-import { poolOfTarget, type LimitsDiffer, type PinnedLimits } from '../guards/guard-limits.js';
-import type { AcquireResult, GuardState, IsolationResult, RestartResult, TargetPolicy } from '../guards/guard-state.js';
+import type { GuardReply, GuardResult, PauseView } from '../guards/definitions.js';
+import type { AcquireResult, GuardState, IsolationResult, LimitsRefusal, RestartResult, TargetPolicy } from '../guards/guard-state.js';
 import { formatDuration } from '../../src/config/duration-schema.js';
 import { refused, type StepGuards } from './step-runner.js';
 import type { Timeline } from './timeline.js';
@@ -46,8 +45,6 @@ export interface GuardsSnapshot {
   pauseVersion: number;
   sequence: number;
   holding: boolean;
-  /** The limits the control handed this incident when it registered (or adopted since). */
-  limits?: PinnedLimits;
 }
 
 /** The incident's side of the guards (see workflows/guards/guard-workflow.ts). */
@@ -60,8 +57,6 @@ export class IncidentGuards implements StepGuards {
   private granted: { holder?: string; outcome?: string; passedOver?: string[] } | undefined;
   private readonly replies = new Map<string, GuardResult>();
   private holderFinished: { holder: string; outcome: string } | undefined;
-  /** Set once registered with the control: the limits this incident asks its shards with. */
-  private limits: PinnedLimits | undefined;
 
   constructor(
     private readonly incidentId: string,
@@ -78,24 +73,15 @@ export class IncidentGuards implements StepGuards {
     this.pauseVersion = snapshot?.pauseVersion ?? -1;
     this.sequence = snapshot?.sequence ?? 0;
     this.holding = snapshot?.holding ?? false;
-    this.limits = snapshot?.limits;
   }
 
   snapshot(): GuardsSnapshot {
-    return { paused: this.paused, pauseVersion: this.pauseVersion, sequence: this.sequence, holding: this.holding, ...(this.limits !== undefined && { limits: this.limits }) };
+    return { paused: this.paused, pauseVersion: this.pauseVersion, sequence: this.sequence, holding: this.holding };
   }
 
   onReply(reply: GuardReply): void {
     this.replies.set(reply.requestId, reply.result);
-    const { paused, pauseVersion } = reply.result;
-    if (pauseVersion !== undefined) this.heardPause({ paused: paused ?? null, pauseVersion });
-  }
-
-  /** Other limits were adopted on purpose (`medic guards adopt-config`): ask with these from now on. */
-  onLimitsPinned(pinned: PinnedLimits): void {
-    if (this.limits?.hash === pinned.hash) return;
-    this.limits = pinned;
-    this.timeline.add('note', `the guards adopted limits ${pinned.hash} (by ${pinned.by}: ${pinned.reason}); this incident applies them from now on`, { actor: pinned.by });
+    this.heardPause(reply.result);
   }
 
   /** Unique to this incident and deterministic on replay; the sequence crosses continue-as-new. */
@@ -170,46 +156,23 @@ export class IncidentGuards implements StepGuards {
     this.onPauseHold(false);
   }
 
-  /**
-   * Register with the control, once per incident (it crosses continue-as-new): from its answer on,
-   * this incident hears of every pause, and knows the limits to ask its shards with.
-   */
-  private async register(stop: () => boolean = () => false): Promise<PinnedLimits | undefined> {
-    if (this.limits !== undefined) return this.limits;
-    const requestId = this.nextRequestId();
-    const answer = await this.ask<RegisterResult>(
-      requestId,
-      'the registration of this incident',
-      () => asks.guardRegister({ requestId, incidentId: this.incidentId, target: this.target }),
-      stop,
-    );
-    if (answer !== undefined) this.limits = answer.limits;
-    return this.limits;
-  }
-
   /** One playbook per target: take the target, wait for it, or ride along with its holder. */
   async acquireTarget(policy: TargetPolicy, stop: () => boolean): Promise<TargetWait> {
     if (!this.enabled) return { kind: 'granted' };
     const requestId = this.nextRequestId();
-    const unanswered = (err: unknown): string => {
-      if (err instanceof GuardsUnanswered) return err.message;
-      throw err;
-    };
-    // Two shards at once: the control (the kill switch and the limits; once per incident) and the
-    // target's own shard (the lock). Neither waits behind the other, nor behind other targets.
-    const [registration, answer] = await Promise.all([
-      this.register(stop).catch(unanswered),
-      this.ask<AcquireResult>(
+    let answer: AcquireResult | undefined;
+    try {
+      answer = await this.ask<AcquireResult>(
         requestId,
         `the request for ${this.target}`,
         () => asks.guardSend({ op: 'acquire', requestId, incidentId: this.incidentId, target: this.target, policy }),
         stop,
-      ).catch(unanswered),
-    ]);
-    if (typeof answer === 'object' && answer.granted) this.holding = true; // given back at the end, whatever else happened
-    if (typeof registration === 'string') return { kind: 'unanswered', why: registration };
-    if (typeof answer === 'string') return { kind: 'unanswered', why: answer };
-    if (answer === undefined || registration === undefined) return { kind: 'stopped' };
+      );
+    } catch (err) {
+      if (err instanceof GuardsUnanswered) return { kind: 'unanswered', why: err.message };
+      throw err;
+    }
+    if (answer === undefined) return { kind: 'stopped' };
     if (answer.granted) {
       this.holding = true;
       return { kind: 'granted' };
@@ -251,9 +214,7 @@ export class IncidentGuards implements StepGuards {
   /** Give the target back (or leave the queue), telling the guards how this incident ended. */
   async releaseTarget(outcome: string): Promise<void> {
     if (!this.enabled) return;
-    const release = { op: 'release' as const, requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target, outcome };
-    const leave = { op: 'deregister' as const, requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target };
-    await Promise.all([guards.guardSend(release), ...(this.limits !== undefined ? [guards.guardSend(leave)] : [])]);
+    await guards.guardSend({ op: 'release', requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target, outcome });
     this.holding = false;
   }
 
@@ -267,30 +228,22 @@ export class IncidentGuards implements StepGuards {
     const changes = changesTarget(declaration.effect);
     if (changes && this.paused !== null) await this.holdWhilePaused(activity);
     if (declaration.guard === 'blast-radius') {
-      const pinned = await this.pinnedLimits();
-      const pool = poolOfTarget(pinned.limits, this.target);
-      if (pool === undefined) {
-        // In no pool under the pinned limits: nothing to count, but a worker with other limits
-        // (under which it may be in a pool) still changes nothing.
-        const check = await guards.guardCheckLimits({ pinned });
-        if ('differs' in check) throw this.limitsRefused(pinned, check.differs);
-      } else {
-        const answer = await this.askShard<IsolationResult>(`whether ${this.target} may be isolated`, pinned, (requestId) =>
-          asks.guardAskIsolation({ requestId, incidentId: this.incidentId, target: this.target, pinned, pool: pool.name, maxIsolated: pool.maxIsolated }),
+      const answer = await this.askWithLimits<IsolationResult>(`whether ${this.target} may be isolated`, (requestId) =>
+        asks.guardAskIsolation({ requestId, incidentId: this.incidentId, target: this.target }),
+      );
+      if (!answer.allowed) {
+        if ('limits' in answer) throw await this.limitsRefused(answer);
+        throw refused(
+          `blast radius: pool ${answer.pool} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not isolating ${this.target}`,
         );
-        if (!answer.allowed && 'isolated' in answer) {
-          throw refused(
-            `blast radius: pool ${answer.pool} already has ${answer.isolated.join(', ')} out of rotation (at most ${answer.maxIsolated} at once); not isolating ${this.target}`,
-          );
-        }
       }
     }
     if (declaration.guard === 'restart-budget') {
-      const pinned = await this.pinnedLimits();
-      const answer = await this.askShard<RestartResult>(`whether ${this.target} may be restarted`, pinned, (requestId) =>
-        asks.guardAskRestart({ requestId, incidentId: this.incidentId, target: this.target, pinned }),
+      const answer = await this.askWithLimits<RestartResult>(`whether ${this.target} may be restarted`, (requestId) =>
+        asks.guardAskRestart({ requestId, incidentId: this.incidentId, target: this.target }),
       );
-      if (!answer.allowed && 'used' in answer) {
+      if (!answer.allowed) {
+        if ('limits' in answer) throw await this.limitsRefused(answer);
         throw refused(
           `restart budget: ${this.target} was restarted automatically ${answer.used} times in the last ${Math.round(answer.windowMs / 60_000)} min (at most ${answer.max}); a flapping service needs a human`,
         );
@@ -300,53 +253,37 @@ export class IncidentGuards implements StepGuards {
     if (changes && this.paused !== null) await this.holdWhilePaused(activity);
   }
 
-  /** The limits to ask with; registering first if this incident has not (an unanswered registration refuses the step). */
-  private async pinnedLimits(): Promise<PinnedLimits> {
-    try {
-      const limits = await this.register();
-      if (limits !== undefined) return limits;
-    } catch (err) {
-      if (err instanceof GuardsUnanswered) throw refused(err.message);
-      throw err;
+  /**
+   * Ask with this worker's limits. A guard workflow with no limits pinned is a new one (terminated,
+   * reset or timed out since this worker offered its limits): offer them again and ask once more.
+   */
+  private async askWithLimits<T extends IsolationResult | RestartResult>(what: string, send: (requestId: string) => Promise<AskTiming>): Promise<T> {
+    for (let offeredAgain = false; ; offeredAgain = true) {
+      const requestId = this.nextRequestId();
+      const answer = await this.askOrRefuse<T>(requestId, what, () => send(requestId));
+      if (answer.allowed || !('limits' in answer) || answer.limits.pinned !== null || offeredAgain) return answer;
+      this.timeline.add('note', `the guards had no limits pinned (a new guard workflow): this worker offers its limits again and asks once more`);
+      await guards.guardOfferLimits();
     }
-    throw refused('the guards gave this incident no limits to ask with; nothing was changed');
   }
 
-  /**
-   * Ask a shard with the pinned limits. The local activity refuses to send when this worker's own
-   * configuration differs from them (a worker rolled out with other limits): the step is refused,
-   * saying in what. An ask never answered refuses the step too: the incident pages and holds.
-   */
-  private async askShard<T extends IsolationResult | RestartResult>(what: string, pinned: PinnedLimits, send: (requestId: string) => Promise<AskTiming | LimitsDiffer>): Promise<T> {
-    const requestId = this.nextRequestId();
-    let differs: LimitsDiffer['differs'] | undefined;
-    let answer: T | undefined;
+  /** An ask the guards never answered refuses the step: the incident pages and holds, changing nothing. */
+  private async askOrRefuse<T extends GuardResult>(requestId: string, what: string, send: () => Promise<AskTiming>): Promise<T> {
     try {
-      answer = await this.ask<T>(
-        requestId,
-        what,
-        async () => {
-          const sent = await send(requestId);
-          if ('differs' in sent) {
-            differs = sent.differs;
-            return { answerWithinMs: 0, asks: 1 };
-          }
-          return sent;
-        },
-        () => differs !== undefined,
-      );
+      return (await this.ask<T>(requestId, what, send)) as T; // no stop: always an answer or a throw
     } catch (err) {
       if (err instanceof GuardsUnanswered) throw refused(err.message);
       throw err;
     }
-    if (differs !== undefined) throw this.limitsRefused(pinned, differs);
-    return answer as T;
   }
 
   /** This worker's guard configuration is not the guards' one: say in what, and what to do. */
-  private limitsRefused(pinned: PinnedLimits, differs: LimitsDiffer['differs']): Error {
+  private async limitsRefused(answer: LimitsRefusal): Promise<Error> {
+    const { pinned } = answer.limits;
+    const { differences } = await guards.guardExplainLimits({ pinned });
+    const whose = pinned === null ? 'the guards have no limits pinned' : `the guards run with limits ${pinned.hash} (pinned by ${pinned.by} at ${pinned.at}: ${pinned.reason})`;
     return refused(
-      `guard configuration differs: this worker's limits ${differs.theirs} are not the guards' (the guards run with limits ${pinned.hash}, pinned by ${pinned.by} at ${pinned.at}: ${pinned.reason}); ${differs.differences.join('; ')}. ` +
+      `guard configuration differs: this worker's limits ${answer.limits.theirs} are not the guards' (${whose}); ${differences.join('; ')}. ` +
         'Nothing was changed: two workers never each apply their own limits. To fix: roll the same guards and targets configuration out to every worker, ' +
         'or adopt this one on purpose with `medic guards adopt-config --by NAME --reason TEXT`, then retry this incident',
     );
@@ -354,10 +291,8 @@ export class IncidentGuards implements StepGuards {
 
   /** After a step: a member back in rotation no longer counts against its pool. */
   async afterStep(_activity: string, declaration: ActivityDeclaration): Promise<void> {
-    if (!this.enabled || declaration.effect !== 'puts-back' || this.limits === undefined) return;
-    const pool = poolOfTarget(this.limits.limits, this.target);
-    if (pool !== undefined) {
-      await guards.guardReleaseIsolation({ requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target, pool: pool.name });
+    if (this.enabled && declaration.effect === 'puts-back') {
+      await guards.guardReleaseIsolation({ requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target });
     }
   }
 

@@ -12,7 +12,7 @@ import {
   stateQuery,
   timelineQuery,
 } from '../definitions.js';
-import { guardReplySignal, holderFinishedSignal, limitsPinnedSignal, pausedSignal, targetGrantedSignal } from '../guards/definitions.js';
+import { guardReplySignal, holderFinishedSignal, pausedSignal, targetGrantedSignal } from '../guards/definitions.js';
 import type { Escalations } from './escalations.js';
 import { validateAction } from './human-gates.js';
 import type { IncidentGuards } from './incident-guards.js';
@@ -67,7 +67,6 @@ export function registerGuardSignals(run: IncidentRun, guards: IncidentGuards): 
   setHandler(guardReplySignal, (reply) => guards.onReply(reply));
   setHandler(targetGrantedSignal, (granted) => guards.onGranted(granted));
   setHandler(holderFinishedSignal, (finished) => guards.onHolderFinished(finished));
-  setHandler(limitsPinnedSignal, (pinned) => guards.onLimitsPinned(pinned));
   setHandler(pausedSignal, (paused, version) => {
     guards.onPaused(paused, version);
     run.refreshDetails();
