@@ -110,7 +110,13 @@ describe('safety findings', () => {
       const started = Date.now();
       await Promise.all(Array.from({ length: SENDERS }, sender));
       console.log(`flood: ${FLOOD} signals sent in ${((Date.now() - started) / 1000).toFixed(1)} s; ${refusedForAMoment} refused for a moment and resent`);
-      const state = await waitFor(handle, 'every signal counted', (s) => s.signals === FLOOD + 1, 120_000);
+      // Bounded, and generous: on a 2-core machine running another test file beside this one, the
+      // last backlog (up to BACKLOG signals, and a continue-as-new every 500) took over 2 minutes.
+      // If it does not come, the error says how far the count got: slow, or a signal lost.
+      const state = await waitFor(handle, 'every signal counted', (s) => s.signals === FLOOD + 1, 240_000).catch(async (err: unknown) => {
+        const seen = await handle.query(stateQuery).then((st) => st.signals, () => 'unknown');
+        throw new Error(`${(err as Error).message}: ${seen} of ${FLOOD + 1} counted`);
+      });
       assert.equal(state.repeats.firing, FLOOD + 1);
       assert.equal(state.pendingApproval, 'restart checkout-api-1?', 'the approval gate survived continue-as-new');
       assert.notEqual((await handle.describe()).runId, firstRun, 'the incident continued as new');
