@@ -29,8 +29,11 @@ describe('generated scenarios with worker restarts', () => {
   });
   after(async () => {
     // Bounded: a worker whose last scenario was cut short by the time limit must not hold the run.
-    await Promise.race([bench?.worker.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 15_000))]);
-    await closeTestTemporal();
+    // Its local activities may wait up to their 30 s timeout (a guard query on a loaded machine
+    // once took 29 s), so the worker gets 60 s to stop; a connection it still holds after that is
+    // left to the process's exit instead of failing a run whose scenarios all passed.
+    await Promise.race([bench?.worker.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000))]);
+    await closeTestTemporal().catch((err: unknown) => console.warn(`worker-restart scenarios: connection left open at teardown: ${(err as Error).message}`));
   });
 
   it('every safety invariant holds when the worker restarts in the middle of incidents', { timeout: 600_000 }, async () => {
