@@ -42,7 +42,21 @@ describe('bounded incident record', () => {
     assert.equal(record.resolved.count, 1);
     assert.deepEqual(record.firing.recent.map((r) => r.id), ['r9997', 'r9998', 'r9999']);
     assert.equal(record.firstId, 'a', 'the first signal still names the incident to the guards');
-    assert.ok(JSON.stringify(record.snapshot()).length < 40_000, 'the record stays small');
+    assert.ok(JSON.stringify(record.snapshot()).length < 150_000, 'the record stays small: 500 ids verbatim, the 10,000 before them hashed');
+  });
+
+  it('recognises a redelivery of a signal taken 10,000 signals and a continue-as-new earlier (Temporal dedups a retried signal only within one run)', () => {
+    // Seen in CI: a flood of 20,000 counted 20,002. A client retry whose first attempt had landed
+    // reached the next run too, where the signal id was 1,000 or more signals back.
+    const record = new SignalRecord();
+    record.take(signal('first'), 't0');
+    for (let i = 0; i < 10_000; i++) record.take(signal(`s${i}`), 't');
+    const continued = new SignalRecord(JSON.parse(JSON.stringify(record.snapshot())));
+    for (const id of ['s0', 's1', 's4999', 's9500', 's9999']) assert.equal(continued.take(signal(id), 't'), 'duplicate', `${id} redelivered after the continue-as-new`);
+    assert.equal(continued.total, 10_001, 'no redelivery counted');
+    for (let i = 0; i < 10_000; i++) assert.equal(continued.take(signal(`n${i}`), 't'), 'repeat', 'a new id is never mistaken for a redelivery');
+    assert.equal(continued.total, 20_001);
+    assert.ok(JSON.stringify(continued.snapshot()).length < 150_000, 'what crosses continue-as-new stays far below the 2 MB payload limit');
   });
 
   it('a journal re-enters the calls already made and refuses a playbook whose calls changed', () => {

@@ -64,7 +64,7 @@ describe('safety findings', () => {
     );
   });
 
-  it('a flood of 20,000 repeats on one fingerprint leaves the incident queryable, accepting signals and resolutions, and closing normally', async (t) => {
+  it('a flood of 20,000 repeats on one fingerprint leaves the incident queryable, accepting signals and resolutions, counting each once across runs, and closing normally', async (t) => {
     const name = uniqueName(t.name);
     const fleet = new FakeFleet();
     const route = testRoute({ params: { approveRestart: true, approvalTimeout: '1 hour' } });
@@ -118,6 +118,13 @@ describe('safety findings', () => {
         throw new Error(`${(err as Error).message}: ${seen} of ${FLOOD + 1} counted`);
       });
       assert.equal(state.repeats.firing, FLOOD + 1);
+      // Temporal drops a retried signal only within one run: a retry whose first attempt had landed
+      // reaches the next run as well (seen in CI as 20,002 of 20,001). Redeliver 500 ids from the
+      // last 5,000, taken several runs back, then one new signal that shows they were all read.
+      for (let i = FLOOD - 4_990; i <= FLOOD; i += 10) await handle.signal(alertSignal, testSignal(name, { id: `${name}-${i}` }));
+      await handle.signal(alertSignal, testSignal(name, { id: `${name}-after-redeliveries` }));
+      const afterRedeliveries = await waitFor(handle, 'the signal after the redeliveries', (s) => s.signals >= FLOOD + 2, 120_000);
+      assert.equal(afterRedeliveries.signals, FLOOD + 2, 'no redelivered signal counted again');
       assert.equal(state.pendingApproval, 'restart checkout-api-1?', 'the approval gate survived continue-as-new');
       assert.notEqual((await handle.describe()).runId, firstRun, 'the incident continued as new');
       const timeline = await handle.query(timelineQuery);
@@ -128,7 +135,7 @@ describe('safety findings', () => {
       return handle.result();
     });
     assert.equal(result.outcome, 'recovered');
-    assert.equal(result.signals, FLOOD + 2);
+    assert.equal(result.signals, FLOOD + 3);
     assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin'], 'each step ran once across all the runs');
     assert.equal(fleet.isolated.size, 0);
     assert.equal(result.timeline.filter((e) => e.kind === 'outcome').length, 1);

@@ -1,5 +1,6 @@
 import type { Signal } from '../../src/signals/signal-schema.js';
 import type { SignalsView } from '../definitions.js';
+import { SeenIds, type SeenIdsSnapshot } from './seen-ids.js';
 
 /** One kind of notification (firing or resolved), counted rather than listed. */
 export interface RepeatCount {
@@ -11,11 +12,9 @@ export interface RepeatCount {
 }
 
 /** What the incident heard, bounded whatever the number of signals; crosses continue-as-new. */
-export interface SignalRecordSnapshot {
+export interface SignalRecordSnapshot extends SeenIdsSnapshot {
   firing: RepeatCount;
   resolved: RepeatCount;
-  /** Ids recently taken, for deduplication of redelivered notifications (newest last). */
-  recentIds: string[];
   /** Signals taken since this run of the workflow started: what continue-as-new watches. */
   thisRun: number;
   /** The id of the first signal taken: names this incident to the guards, across runs. */
@@ -23,11 +22,6 @@ export interface SignalRecordSnapshot {
 }
 
 const RECENT_KEPT = 3;
-/**
- * How many signal ids are remembered for deduplication. A redelivery of an id older than this
- * counts as one more repeat: the count can run a little high, a signal is never dropped.
- */
-const IDS_KEPT = 500;
 
 const emptyCount = (): RepeatCount => ({ count: 0, recent: [] });
 
@@ -36,20 +30,24 @@ const emptyCount = (): RepeatCount => ({ count: 0, recent: [] });
  * entries (the caller adds them), every one in the counts.
  */
 export class SignalRecord {
-  private readonly ids: Set<string>;
-  private readonly state: SignalRecordSnapshot;
+  private readonly ids: SeenIds;
+  private readonly state: Omit<SignalRecordSnapshot, keyof SeenIdsSnapshot>;
 
   constructor(snapshot?: SignalRecordSnapshot) {
-    this.state = snapshot === undefined ? { firing: emptyCount(), resolved: emptyCount(), recentIds: [], thisRun: 0 } : { ...snapshot, thisRun: 0 };
-    this.ids = new Set(this.state.recentIds);
+    if (snapshot === undefined) {
+      this.state = { firing: emptyCount(), resolved: emptyCount(), thisRun: 0 };
+      this.ids = new SeenIds();
+    } else {
+      const { recentIds, olderIdHashes, ...counts } = snapshot;
+      this.state = { ...counts, thisRun: 0 };
+      this.ids = new SeenIds({ recentIds, ...(olderIdHashes !== undefined && { olderIdHashes }) });
+    }
   }
 
   /** Take a signal: 'new' for the first of its status, 'repeat' for later ones, 'duplicate' for a redelivery. */
   take(signal: Signal, at: string): 'new' | 'repeat' | 'duplicate' {
     if (this.ids.has(signal.id)) return 'duplicate';
     this.ids.add(signal.id);
-    this.state.recentIds.push(signal.id);
-    if (this.state.recentIds.length > IDS_KEPT) this.ids.delete(this.state.recentIds.shift() as string);
     this.state.thisRun += 1;
     this.state.openedBy ??= signal.id;
     const count = signal.status === 'resolved' ? this.state.resolved : this.state.firing;
@@ -84,10 +82,10 @@ export class SignalRecord {
 
   view(): SignalsView {
     const count = ({ count, first, last }: RepeatCount) => ({ count, ...(first !== undefined && { first }), ...(last !== undefined && { last }) });
-    return { firing: count(this.state.firing), resolved: count(this.state.resolved), ids: [...this.state.recentIds] };
+    return { firing: count(this.state.firing), resolved: count(this.state.resolved), ids: this.ids.recentIds };
   }
 
   snapshot(): SignalRecordSnapshot {
-    return { firing: { ...this.state.firing, recent: [...this.state.firing.recent] }, resolved: { ...this.state.resolved, recent: [...this.state.resolved.recent] }, recentIds: [...this.state.recentIds], thisRun: this.state.thisRun, ...(this.state.openedBy !== undefined && { openedBy: this.state.openedBy }) };
+    return { firing: { ...this.state.firing, recent: [...this.state.firing.recent] }, resolved: { ...this.state.resolved, recent: [...this.state.resolved.recent] }, ...this.ids.snapshot(), thisRun: this.state.thisRun, ...(this.state.openedBy !== undefined && { openedBy: this.state.openedBy }) };
   }
 }
