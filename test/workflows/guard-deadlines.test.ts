@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { temporal } from '@temporalio/proto';
+import { ApplicationFailure } from '@temporalio/common';
+import { createGuardActivities } from '../../activities/guards/guard-activities.js';
+import type { MedicActivities } from '../../activities/contract.js';
 import { GuardsSchema } from '../../src/config/guards-schema.js';
 import { abortUpdate, stateQuery, timelineQuery } from '../../workflows/definitions.js';
 import { guardRequestSignal, guardStateQuery, guardWorkflowId, pinLimitsUpdate } from '../../workflows/guards/definitions.js';
@@ -173,5 +176,38 @@ describe('no wait without end', () => {
       await act(next, abortUpdate, 'kim', 'done');
       await saveHistoryFixture('diagnose-and-escalate-waiter-passed-over', next);
     });
+  });
+  it('an incident whose guards cannot be told it gave its target and its pool slot back still closes with its outcome, and says so', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    const guards = { guards: GuardsSchema.parse({ pools: { api: { maxIsolated: 1 } } }), targets: { 'api-3': { pool: 'api' } } };
+    // The guards answer asks, but every release is refused for good (as when the guard workflow
+    // refuses signals): before, the failed local activity failed the whole incident workflow.
+    const real = createGuardActivities(guards);
+    const refusing = {
+      ...fleet.activities,
+      guardSend: async (request: Parameters<typeof real.guardSend>[0]) => {
+        if (request.op === 'release') throw ApplicationFailure.nonRetryable('the guard workflow refused the signal', 'GuardRefused');
+        return real.guardSend(request);
+      },
+      guardReleaseIsolation: async () => {
+        throw ApplicationFailure.nonRetryable('the guard workflow refused the signal', 'GuardRefused');
+      },
+    } as unknown as MedicActivities;
+    await withWorker(
+      name,
+      refusing,
+      async () => {
+        const incident = await openIncident(name, testSignal(name), testRoute({ target: 'api-3' }));
+        const result = await incident.result();
+        assert.equal(result.outcome, 'recovered');
+        assert.deepEqual(fleet.order, ['isolate', 'diagnose', 'restart', 'verify', 'rejoin'], 'the rejoin ran once: telling the guards is not part of the step');
+        const notes = result.timeline.map((e) => e.message);
+        assert.ok(notes.some((m) => /^the guards could not be told that api-3 is back in rotation \(the guard workflow refused the signal\); they count it out of its pool until `medic rejoined api-3 --by NAME --reason TEXT` tells them$/.test(m)), notes.join('\n'));
+        assert.ok(notes.some((m) => /^the guards could not be told that this incident gave api-3 back \(the guard workflow refused the signal\); an incident waiting for api-3 frees it when it sees this one has ended/.test(m)), notes.join('\n'));
+        assert.equal(result.timeline.filter((e) => e.kind === 'outcome').length, 1);
+      },
+      { guards },
+    );
   });
 });

@@ -19,6 +19,8 @@ const asks = proxyLocalActivities<GuardActivities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 3 },
 });
 
+const causeOf = (err: unknown): string => (err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err));
+
 /** The guards did not answer an ask within its deadline, however often it was asked. */
 class GuardsUnanswered extends Error {
   override readonly name = 'GuardsUnanswered';
@@ -103,7 +105,7 @@ export class IncidentGuards implements StepGuards {
         timing = await send();
       } catch (err) {
         if (isCancellation(err)) throw err;
-        sendError = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+        sendError = causeOf(err);
       }
       const within = timing?.answerWithinMs ?? ASK_DEADLINE_MS;
       const total = timing?.asks ?? MAX_ASKS;
@@ -214,7 +216,18 @@ export class IncidentGuards implements StepGuards {
   /** Give the target back (or leave the queue), telling the guards how this incident ended. */
   async releaseTarget(outcome: string): Promise<void> {
     if (!this.enabled) return;
-    await guards.guardSend({ op: 'release', requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target, outcome });
+    try {
+      await guards.guardSend({ op: 'release', requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target, outcome });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Patiently retried already. Failing here would fail the incident itself, with its outcome
+      // and its page left open: the target is freed by the waiters' check on its holder instead.
+      this.timeline.add(
+        'note',
+        `the guards could not be told that this incident gave ${this.target} back (${causeOf(err)}); an incident waiting for ${this.target} frees it when it sees this one has ended (\`medic guards\` shows who holds it)`,
+        { data: { releaseNotDelivered: this.target } },
+      );
+    }
     this.holding = false;
   }
 
@@ -291,8 +304,18 @@ export class IncidentGuards implements StepGuards {
 
   /** After a step: a member back in rotation no longer counts against its pool. */
   async afterStep(_activity: string, declaration: ActivityDeclaration): Promise<void> {
-    if (this.enabled && declaration.effect === 'puts-back') {
+    if (!this.enabled || declaration.effect !== 'puts-back') return;
+    try {
       await guards.guardReleaseIsolation({ requestId: this.nextRequestId(), incidentId: this.incidentId, target: this.target });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // The step itself succeeded: running it again would not tell the guards either. Counting the
+      // member out a while longer is the safe side (the pool may isolate fewer, never more).
+      this.timeline.add(
+        'note',
+        `the guards could not be told that ${this.target} is back in rotation (${causeOf(err)}); they count it out of its pool until \`medic rejoined ${this.target} --by NAME --reason TEXT\` tells them`,
+        { data: { rejoinNotDelivered: this.target } },
+      );
     }
   }
 
