@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { makeSignal } from '../../src/signals/make-signal.js';
 import { Journal, PlaybookChangedError } from '../../workflows/runtime/journal.js';
 import { SignalRecord } from '../../workflows/runtime/signal-record.js';
@@ -57,6 +58,46 @@ describe('bounded incident record', () => {
     for (let i = 0; i < 10_000; i++) assert.equal(continued.take(signal(`n${i}`), 't'), 'repeat', 'a new id is never mistaken for a redelivery');
     assert.equal(continued.total, 20_001);
     assert.ok(JSON.stringify(continued.snapshot()).length < 150_000, 'what crosses continue-as-new stays far below the 2 MB payload limit');
+  });
+
+  it('property: over any sequence of new signals, redeliveries and continue-as-new, every distinct signal is counted exactly once', () => {
+    const seed = Number(process.env['MEDIC_INVARIANT_SEED'] ?? Date.now() % 2 ** 31);
+    console.log(`signal record property seed: ${seed} (MEDIC_INVARIANT_SEED replays it)`);
+    // A redelivery comes from a retry: within the window the record keeps (500 verbatim + 10,000 hashed).
+    const op = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ kind: fc.constant('new' as const), count: fc.integer({ min: 1, max: 400 }), resolved: fc.boolean() }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), back: fc.integer({ min: 0, max: 10_499 }) }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'continue-as-new' as const }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        let record = new SignalRecord();
+        const taken: string[] = [];
+        let firing = 0;
+        let resolved = 0;
+        for (const o of ops) {
+          if (o.kind === 'continue-as-new') {
+            record = new SignalRecord(JSON.parse(JSON.stringify(record.snapshot())) as ReturnType<SignalRecord['snapshot']>);
+          } else if (o.kind === 'new') {
+            for (let i = 0; i < o.count; i++) {
+              const id = `sig-${taken.length}`;
+              const status = o.resolved && i === 0 ? 'resolved' : 'firing';
+              assert.notEqual(record.take(signal(id, status), 't'), 'duplicate', `${id} is new`);
+              taken.push(id);
+              if (status === 'resolved') resolved += 1;
+              else firing += 1;
+            }
+          } else if (taken.length > 0) {
+            const id = taken[Math.max(0, taken.length - 1 - o.back)] as string;
+            assert.equal(record.take(signal(id), 't'), 'duplicate', `${id} redelivered ${o.back} signals later`);
+          }
+        }
+        assert.equal(record.firing.count, firing);
+        assert.equal(record.resolved.count, resolved);
+        assert.equal(record.total, taken.length);
+      }),
+      { seed, numRuns: 60 },
+    );
   });
 
   it('a journal re-enters the calls already made and refuses a playbook whose calls changed', () => {
