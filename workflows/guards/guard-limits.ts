@@ -1,6 +1,8 @@
 // The limits the guards enforce, in one canonical form: the guard workflow pins one set and
 // applies only that, whichever worker asks (safety invariant 3). Pure and deterministic: the guard
-// workflow and the workers both read it; the hash is computed on the worker side (node:crypto).
+// workflow and the workers both read it, and both hash it the same way (workflows/cyrb53.ts).
+
+import { cyrb53 } from '../cyrb53.js';
 
 /** One pool as the guards see it: its members and how many may be out of rotation at once. */
 export interface PoolLimit {
@@ -48,16 +50,7 @@ export function canonicalText(limits: GuardLimits): string {
  * it is not a secret and guards against drift, not against forgery.
  */
 export function limitsHash(limits: GuardLimits): string {
-  const text = canonicalText(limits);
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  const [h1, h2] = cyrb53(canonicalText(limits));
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
 }
 
