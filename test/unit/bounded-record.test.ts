@@ -47,8 +47,8 @@ describe('bounded incident record', () => {
   });
 
   it('recognises a redelivery of a signal taken 10,000 signals and a continue-as-new earlier (Temporal dedups a retried signal only within one run)', () => {
-    // Seen in CI: a flood of 20,000 counted 20,002. A client retry whose first attempt had landed
-    // reached the next run too, where the signal id was 1,000 or more signals back.
+    // A client retry whose first attempt had landed reaches the next run too, and under a flood the
+    // first copy can be thousands of signals back (a run takes up to 10,000 when it cannot close).
     const record = new SignalRecord();
     record.take(signal('first'), 't0');
     for (let i = 0; i < 10_000; i++) record.take(signal(`s${i}`), 't');
