@@ -130,6 +130,9 @@ export function createGuardActivities(view: GuardConfigView) {
     /**
      * Whoever holds the target now: if it ended without giving it back (terminated by hand),
      * free the target for it. Answers when to check again (the worker's guards.holderCheck).
+     * An ordinary activity, not a local one: it queries the guard workflow, and while a local
+     * activity runs its incident can act on no signal (a grant waited for it) and its worker
+     * cannot stop (a stopping worker serves no queries: it waited on itself for minutes).
      */
     async guardReapTarget(input: { requestId: string; target: string; checks?: number }): Promise<{ holder?: string; reaped: boolean; checkAgainMs: number }> {
       // Every check is a few events in the waiter's history, and a holder may be held for a human

@@ -97,7 +97,8 @@ export async function createMedicWorker(options: MedicWorkerOptions): Promise<Wo
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    // Guard activities run as local activities of the incident; their config view comes from here.
+    // Guard activities run as local activities of the incident (a waiter's holder check as an
+    // ordinary one); their config view comes from here.
     activities: {
       ...createGuardActivities(options.guards ?? { guards: GuardsSchema.parse({}), targets: {} }),
       ...options.activities,

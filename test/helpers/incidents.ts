@@ -59,3 +59,10 @@ export function entriesOf(result: IncidentResult, kind: TimelineKind): TimelineE
 export async function recordedSignalIds(handle: WorkflowHandle): Promise<string[]> {
   return (await handle.query(signalsQuery)).ids;
 }
+
+/** How many times an activity of this type completed in the incident's history (a waiter's holder checks, say). */
+export async function completedActivities(handle: WorkflowHandle, activityType: string): Promise<number> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Set(events.flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name === activityType ? [String(e.eventId)] : [])));
+  return events.filter((e) => scheduled.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? ''))).length;
+}

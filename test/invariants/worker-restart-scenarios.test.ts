@@ -29,9 +29,9 @@ describe('generated scenarios with worker restarts', () => {
   });
   after(async () => {
     // Bounded: a worker whose last scenario was cut short by the time limit must not hold the run.
-    // Its local activities may wait up to their 30 s timeout (a guard query on a loaded machine
-    // once took 29 s), so the worker gets 60 s to stop; a connection it still holds after that is
-    // left to the process's exit instead of failing a run whose scenarios all passed.
+    // A local activity may wait up to its 30 s timeout (a guard workflow on a loaded machine once
+    // took 29 s to take a signal), so the worker gets 60 s to stop; a connection it still holds
+    // after that is left to the process's exit instead of failing a run whose scenarios all passed.
     await Promise.race([bench?.worker.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 60_000))]);
     await closeTestTemporal().catch((err: unknown) => console.warn(`worker-restart scenarios: connection left open at teardown: ${(err as Error).message}`));
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { temporal } from '@temporalio/proto';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { createGuardActivities } from '../../activities/guards/guard-activities.js';
 import type { MedicActivities } from '../../activities/contract.js';
@@ -11,8 +12,9 @@ import { limitsHash, type GuardLimits } from '../../workflows/guards/guard-limit
 import { emptyGuardState } from '../../workflows/guards/guard-state.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { saveHistoryFixture } from '../helpers/fixtures.js';
-import { act, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
-import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
+import { act, completedActivities, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
+import { closeTestTemporal, eventually, NAMESPACE, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
+import { createMedicWorker } from '../../src/worker/create-worker.js';
 
 after(closeTestTemporal);
 
@@ -34,6 +36,91 @@ const signalsNamed = async (handle: { fetchHistory(): Promise<{ events?: unknown
 const limits: GuardLimits = { pools: [], restartBudget: { max: 5, windowMs: 3_600_000 } };
 
 describe('no wait without end', () => {
+  /**
+   * A waiter's check on its holder whose query the guards never answer (the guard workflow busy,
+   * or no worker left to serve its queries while this one stops). Each call hangs until cancelled.
+   */
+  const hangingHolderCheck = () => {
+    const calls = { started: 0 };
+    const pending = new Set<(err: Error) => void>();
+    const guardReapTarget = () => {
+      calls.started += 1;
+      return new Promise<never>((_, reject) => {
+        const ctx = Context.current();
+        const cap = setTimeout(() => reject(new Error('hanging check: 5 minutes passed')), 300_000);
+        const end = (err: unknown) => {
+          clearTimeout(cap);
+          pending.delete(end);
+          reject(err);
+        };
+        pending.add(end);
+        ctx.cancelled.catch(end);
+      });
+    };
+    /** The guards answer again: the checks still out fail (as a query that timed out would). */
+    const release = () => [...pending].forEach((end) => end(new Error('the guards did not answer the query')));
+    return { calls, guardReapTarget, release };
+  };
+  const waiterRoute = (target: string) => testRoute({ target, playbook: 'diagnose-and-escalate', params: { ackTimeout: '10 minutes', humanHold: '10 minutes' } });
+
+  it('a waiter whose check on its holder hangs still takes the target as soon as the holder gives it back', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    const check = hangingHolderCheck();
+    const activities = { ...fleet.activities, guardReapTarget: check.guardReapTarget } as unknown as MedicActivities;
+    await withWorker(name, activities, async () => {
+      const holder = await openIncident(name, testSignal(`${name}-a`), waiterRoute('db-4'));
+      await eventually('the holder to page', async () => ((await holder.query(stateQuery)).awaitingAck ? true : undefined));
+      const waiter = await openIncident(name, testSignal(`${name}-b`), waiterRoute('db-4'));
+      await eventually('the waiter to be checking on its holder', async () => (check.calls.started >= 1 ? true : undefined));
+      const freed = Date.now();
+      await act(holder, abortUpdate, 'kim', 'handled by hand');
+      // Before: the waiter sat in its check (30 s a try, 20 tries) and took the target only after it.
+      await eventually('the waiter to take the target and page', async () => ((await waiter.query(stateQuery)).awaitingAck ? true : undefined), 5_000);
+      console.log(`the waiter paged ${Date.now() - freed} ms after the holder was aborted, its holder check hanging`);
+      const notes = (await waiter.query(timelineQuery)).map((e) => e.message);
+      assert.ok(notes.includes(`db-4 is free (${holder.workflowId} ended aborted)`), notes.join('\n'));
+      await act(waiter, abortUpdate, 'kim', 'done');
+      assert.equal((await waiter.result()).outcome, 'aborted');
+      check.release();
+    });
+  });
+
+  it('a worker stops within seconds while a waiter checks on its holder and the guards do not answer (it once held a worker restart for minutes)', async (t) => {
+    const name = uniqueName(t.name);
+    const fleet = new FakeFleet();
+    const check = hangingHolderCheck();
+    const { client, native, bundle } = await testTemporal();
+    const worker = await createMedicWorker({
+      connection: native,
+      namespace: NAMESPACE,
+      taskQueue: name,
+      activities: { ...fleet.activities, guardReapTarget: check.guardReapTarget } as unknown as MedicActivities,
+      workflowBundle: bundle,
+      shutdownGraceTime: '100 milliseconds',
+    });
+    const running = worker.run();
+    const handles = [];
+    try {
+      const holder = await openIncident(name, testSignal(`${name}-a`), waiterRoute('db-5'));
+      handles.push(holder);
+      await eventually('the holder to page', async () => ((await holder.query(stateQuery)).awaitingAck ? true : undefined));
+      handles.push(await openIncident(name, testSignal(`${name}-b`), waiterRoute('db-5')));
+      await eventually('the waiter to be checking on its holder', async () => (check.calls.started >= 1 ? true : undefined));
+      const asked = Date.now();
+      worker.shutdown();
+      const stopped = await Promise.race([running.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 40_000))]);
+      assert.ok(stopped, 'the worker did not stop within 40 s: a hanging holder check held its shutdown');
+      const tookMs = Date.now() - asked;
+      console.log(`worker stopped ${tookMs} ms after it was asked to, a holder check hanging`);
+      assert.ok(tookMs < 10_000, `the worker took ${tookMs} ms to stop`);
+    } finally {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.all(handles.map((h) => h.terminate('test finished').catch(() => undefined)));
+      await client.workflow.getHandle(guardWorkflowId(name)).terminate('test finished').catch(() => undefined);
+    }
+  });
+
   it('an ask the guards never answer is asked again with the same request id, then the incident pages a human and holds, changing nothing', async (t) => {
     const name = uniqueName(t.name);
     const { client } = await testTemporal();
@@ -157,10 +244,7 @@ describe('no wait without end', () => {
       const next = await openIncident(name, testSignal(`${name}-c`), route);
       await eventually('the second waiter to queue behind it', queued(2));
       // The last waiter has looked at the holder once: only its next look (a minute on) could notice.
-      await eventually('the last waiter to have checked the holder once', async () => {
-        const markers = ((await next.fetchHistory()).events ?? []).flatMap((e) => e.markerRecordedEventAttributes?.details?.['data']?.payloads ?? []);
-        return markers.some((p) => Buffer.from(p.data ?? new Uint8Array()).toString().includes('"activity_type":"guardReapTarget"')) ? true : undefined;
-      });
+      await eventually('the last waiter to have checked the holder once', async () => ((await completedActivities(next, 'guardReapTarget')) >= 1 ? true : undefined));
       await gone.terminate('operator terminated it by hand');
       await act(holder, abortUpdate, 'kim', 'handled by hand');
       // The default holder check is a minute: the hand-on must not wait for it.

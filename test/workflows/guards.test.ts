@@ -7,7 +7,7 @@ import { guardRequestSignal, guardStateQuery, guardWorkflowId, setPausedUpdate }
 import { emptyGuardState } from '../../workflows/guards/guard-state.js';
 import { FakeFleet } from '../helpers/fake-fleet.js';
 import { saveHistoryFixture } from '../helpers/fixtures.js';
-import { act, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
+import { act, completedActivities, entriesOf, openIncident, testRoute, testSignal } from '../helpers/incidents.js';
 import { closeTestTemporal, eventually, testTemporal, uniqueName, withWorker } from '../helpers/temporal.js';
 
 after(closeTestTemporal);
@@ -96,10 +96,7 @@ describe('guards', () => {
           (await b.query(timelineQuery)).some((e) => e.message.startsWith(`waiting: ${a.workflowId} is running a playbook on db-2`)) ? true : undefined,
         );
         // Terminated after the waiter's first look at the holder: only a later check can notice.
-        await eventually('the waiter to have checked the holder once', async () => {
-          const markers = ((await b.fetchHistory()).events ?? []).flatMap((e) => e.markerRecordedEventAttributes?.details?.['data']?.payloads ?? []);
-          return markers.some((p) => Buffer.from(p.data ?? new Uint8Array()).toString().includes('"activity_type":"guardReapTarget"')) ? true : undefined;
-        });
+        await eventually('the waiter to have checked the holder once', async () => ((await completedActivities(b, 'guardReapTarget')) >= 1 ? true : undefined));
         await a.terminate('operator terminated it by hand');
         await waitFor(b, 'the second to escalate', (s) => s.awaitingAck);
         const notes = (await b.query(timelineQuery)).map((e) => e.message);

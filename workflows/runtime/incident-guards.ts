@@ -1,4 +1,4 @@
-import { condition, isCancellation, proxyLocalActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { AskTiming, GuardActivities } from '../../activities/guards/guard-activities.js';
 import type { ActivityName } from '../../activities/contract.js';
 import { changesTarget, type ActivityDeclaration } from '../../activities/declarations.js';
@@ -17,6 +17,15 @@ const guards = proxyLocalActivities<GuardActivities>({
 const asks = proxyLocalActivities<GuardActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '2 seconds', maximumAttempts: 3 },
+});
+// A waiter's check on its holder: an ordinary activity, not a local one, and one try (the wait
+// loop checks again later). It queries the guard workflow, and a local activity holds its
+// incident's workflow task open while it runs: a grant that came meanwhile waited for it, and a
+// query the guards did not answer held a stopping worker (which serves no queries) for minutes.
+const holderChecks = proxyActivities<GuardActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 1 },
 });
 
 const causeOf = (err: unknown): string => (err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err));
@@ -191,14 +200,25 @@ export class IncidentGuards implements StepGuards {
     // by whichever waiter notices first; the holder can change while this one waits.
     for (let checks = 0; ; checks++) {
       let checkAgainMs = HOLDER_CHECK_FALLBACK_MS;
-      try {
-        const check = await guards.guardReapTarget({ requestId: this.nextRequestId(), target: this.target, checks });
-        if (check.reaped) this.timeline.add('note', `${check.holder ?? 'the holder'} ended without giving ${this.target} back: released it`);
-        checkAgainMs = check.checkAgainMs;
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        // The check is a safety net for a holder that vanished; the grant itself comes as a signal.
-        // A check that failed is tried again later, never the reason to stop waiting.
+      // The check is a safety net for a holder that vanished; the grant itself comes as a signal,
+      // and it is taken at once, even while a check is still out (the check is then cancelled).
+      const check = new CancellationScope();
+      let checked: Awaited<ReturnType<GuardActivities['guardReapTarget']>> | 'failed' | undefined;
+      void check
+        .run(() => holderChecks.guardReapTarget({ requestId: this.nextRequestId(), target: this.target, checks }))
+        .then(
+          (answer) => (checked = answer),
+          // A check that failed is tried again later, never the reason to stop waiting.
+          () => (checked = 'failed'),
+        );
+      await condition(() => checked !== undefined || settled());
+      if (checked === undefined) {
+        check.cancel();
+        break;
+      }
+      if (checked !== 'failed') {
+        if (checked.reaped) this.timeline.add('note', `${checked.holder ?? 'the holder'} ended without giving ${this.target} back: released it`);
+        checkAgainMs = checked.checkAgainMs;
       }
       if (await condition(settled, checkAgainMs)) break;
     }
