@@ -53,7 +53,11 @@ describe('generated scenarios with worker restarts', () => {
     assert.equal(
       details.failed,
       false,
-      counterexample === undefined ? '' : `seed ${SEED}; shrunk counterexample:\n${describeScenario(counterexample)}\n${String((details.errorInstance as Error | null)?.message ?? '')}`,
+      counterexample === undefined
+        ? // No scenario broke an invariant, yet the run failed: say how (a scenario that never ended
+          // hits the time limit before any run completes; that once hid a worker stuck stopping).
+          `seed ${SEED}; no counterexample (runs completed ${details.numRuns}, interrupted ${details.interrupted}): ${fc.defaultReportMessage(details) ?? String(details.errorInstance ?? '')}`
+        : `seed ${SEED}; shrunk counterexample:\n${describeScenario(counterexample)}\n${String((details.errorInstance as Error | null)?.message ?? '')}`,
     );
   });
 });
