@@ -31,9 +31,15 @@ let checks = 0;
 /** Each scenario that broke something, with where fast-check can find it again (seed, run index). */
 const violations: { scenario: Scenario; found: Violation[]; seed: number; index: number; arb: fc.Arbitrary<Scenario> }[] = [];
 
+/** A scenario that takes this long on the time-skipping server waited in real time somewhere: say which. */
+const SLOW_SCENARIO_MS = 20_000;
+
 async function play(scenario: Scenario): Promise<Violation[]> {
   scenarios += 1;
+  const started = Date.now();
   const record = await new ScenarioDriver(bench, scenario, `g${process.pid}-${scenarios}`).run();
+  const tookMs = Date.now() - started;
+  if (tookMs > SLOW_SCENARIO_MS) console.log(`generated scenarios: scenario ${scenarios} took ${(tookMs / 1000).toFixed(1)} s of wall time:\n${describeScenario(scenario)}`);
   const result = checkAll(record);
   checks += result.checked;
   return result.violations;
