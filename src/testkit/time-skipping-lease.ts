@@ -2,52 +2,72 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { TestKitError } from './test-kit-error.js';
 
 /**
- * Lets the time-skipping server skip time while at least one result is awaited.
+ * Lets the time-skipping server skip time while at least one result is awaited, and advances its
+ * clock, without ever unbalancing the server's lock count.
  *
- * The SDK's time-skipping client unlocks the server's clock once per awaited result and locks it
- * once when that result comes. The server keeps a single lock count that workflow tasks use too
- * (one lock while a task is scheduled or running): several results awaited at once (a
- * `Promise.all` over incidents) unlock it more times than it was locked, so the count goes below
- * zero and a running workflow task no longer holds the clock. The server then skips past that
- * task's 10-second timeout and, with nothing else due, ten years to the run timeout: every
- * incident ends "timed out". So the kit unlocks once for the first awaited result and locks again
- * when the last one has come, whatever the number awaited at once.
+ * The server skips time only while its lock count is zero; workflow tasks and activities hold it
+ * while they are outstanding, and a client holds one lock of its own. Two ways to break it, both
+ * seen:
+ * - The SDK's time-skipping client unlocks once per awaited result and locks once when it comes:
+ *   several results awaited at once unlock more times than there are locks, a running workflow
+ *   task stops holding the clock, the server skips past that task's 10-second timeout and on to
+ *   the ten-year run timeout, and every incident ends "timed out".
+ * - An advance (UnlockTimeSkippingWithSleep) schedules its own re-lock, then unlocks. An unlock
+ *   that finds the count already at zero (another advance, or an awaited result, still out) is
+ *   refused, but the re-lock still comes: the count stays one too high for good, and from then on
+ *   virtual time runs at wall-clock pace (a 10-minute sleep takes 10 minutes).
+ * So the kit unlocks once for the first awaited result and locks again when the last has come,
+ * and every call that changes the count (unlock, lock, advance) waits for the one before it. An
+ * advance while the clock is already unlocked for a result waits for the clock instead.
  */
 export class TimeSkippingLease {
   private holders = 0;
-  private change: Promise<void> = Promise.resolve();
-  private sleeping: Promise<void> = Promise.resolve();
+  /** The server's count is one lower because of us (a result is awaited). Changed in turn only. */
+  private unlocked = false;
+  /** The last call that changes the server's lock count: the next one starts after it. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(private readonly temporal: TestWorkflowEnvironment) {}
 
   /** Run `fn` with time skipping allowed. */
   async during<T>(fn: () => Promise<T>): Promise<T> {
     this.holders += 1;
-    if (this.holders === 1) await this.serially(() => this.testService().unlockTimeSkipping({}));
     try {
+      if (this.holders === 1) {
+        await this.inTurn(async () => {
+          if (this.holders > 0 && !this.unlocked) {
+            await this.testService().unlockTimeSkipping({});
+            this.unlocked = true;
+          }
+        });
+      }
       return await fn();
     } finally {
       this.holders -= 1;
-      if (this.holders === 0) await this.serially(() => this.testService().lockTimeSkipping({}));
+      if (this.holders === 0) {
+        await this.inTurn(async () => {
+          if (this.holders === 0 && this.unlocked) {
+            await this.testService().lockTimeSkipping({});
+            this.unlocked = false;
+          }
+        });
+      }
     }
   }
 
   /**
-   * Advance the clock by `ms`, firing the timers due in between. Sleeps take turns, and a sleep
-   * while a result is awaited (the clock already skipping) waits for the clock instead of
-   * unlocking it a second time, for the reason above.
+   * Advance the clock by `ms`, firing the timers due in between: by the server's own advance, or,
+   * while a result is awaited (the clock already skipping), by waiting for the clock to get there.
    */
   sleep(ms: number): Promise<void> {
-    const turn = this.sleeping.catch(() => undefined).then(async () => {
-      if (this.holders === 0) {
+    return this.inTurn(async () => {
+      if (!this.unlocked) {
         await this.temporal.sleep(ms);
         return;
       }
       const until = (await this.temporal.currentTimeMs()) + ms;
       while ((await this.temporal.currentTimeMs()) < until) await new Promise((r) => setTimeout(r, 10));
     });
-    this.sleeping = turn;
-    return turn;
   }
 
   private testService() {
@@ -56,12 +76,10 @@ export class TimeSkippingLease {
     return service;
   }
 
-  /** Unlock and lock calls reach the server in the order they were made. */
-  private serially(call: () => Promise<unknown>): Promise<void> {
-    const next = this.change.catch(() => undefined).then(async () => {
-      await call();
-    });
-    this.change = next;
+  /** Calls that change the server's lock count reach it one at a time, in the order they were made. */
+  private inTurn(call: () => Promise<void>): Promise<void> {
+    const next = this.turn.catch(() => undefined).then(call);
+    this.turn = next;
     return next;
   }
 }

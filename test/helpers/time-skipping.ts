@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { MedicActivities } from '../../activities/contract.js';
@@ -21,10 +21,17 @@ export interface TestServer {
   bundle: WorkflowBundleWithSourceMap;
   /** Advance the virtual clock (fires the timers due in between); absent on a real-time server. */
   sleep?: (duration: string | number) => Promise<void>;
+  /** Where `client` touches the virtual clock's lock: one that does not (see TimeSkipping). */
+  plainClient?: Client;
 }
 
 export interface TimeSkipping extends TestServer {
   env: TestWorkflowEnvironment;
+  /**
+   * A client whose calls never touch the clock's lock. `client` is the SDK's time-skipping client:
+   * its `result()` unlocks the clock while it waits, which must never overlap an advance (below).
+   */
+  plainClient: Client;
   sleep(duration: string | number): Promise<void>;
   teardown(): Promise<void>;
 }
@@ -41,13 +48,25 @@ export function timeSkipping(options: { workflowsPath?: string } = {}): Promise<
       startTimeSkippingServer({ install: false }),
       bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, logger: quietLogger, ...MEDIC_BUNDLER_OPTIONS }),
     ]);
+    const namespace = env.namespace ?? 'default';
+    // Advances take turns. Each one schedules its own re-lock of the clock and then unlocks it;
+    // a second unlock while the first advance is still out finds the lock count at zero and is
+    // refused, yet its re-lock still comes: the count stays one too high for good, and virtual
+    // time runs at wall-clock pace from then on (time-skipping-clock.test.ts).
+    let turn: Promise<void> = Promise.resolve();
+    const sleep = (duration: string | number): Promise<void> => {
+      const next = turn.catch(() => undefined).then(() => env.sleep(duration as never));
+      turn = next;
+      return next;
+    };
     return {
       env,
       client: env.client,
+      plainClient: new Client({ connection: env.connection, namespace }),
       nativeConnection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
+      namespace,
       bundle,
-      sleep: (duration) => env.sleep(duration as never),
+      sleep,
       teardown: () => env.teardown(),
     };
   })();
@@ -96,6 +115,11 @@ export class RestartableWorker {
     this.running = worker.run().catch((err: unknown) => {
       this.failure = err;
     });
+  }
+
+  /** What the worker has in flight (undefined while stopped): for a harness's diagnostics. */
+  status(): ReturnType<Worker['getStatus']> | undefined {
+    return this.worker?.getStatus();
   }
 
   async stop(): Promise<void> {

@@ -226,12 +226,37 @@ export class ScenarioDriver {
         // Seen on clean-clone CI runs only (a scenario that runs in 0.5 s here took 182 s there):
         // the test server held its clock (virtual time at wall-clock pace) with nothing running and
         // nothing pending, until grpc-js dropped the connection for "excess pings". A harness
-        // fault, not medic's: the        // scenario is settled as without a clock (a human aborts what is open), and says so.
+        // fault, not medic's: the scenario is settled as without a clock (a human aborts what is
+        // open), and says so, with what was in flight, so that the next occurrence names its cause.
         console.log(`generated scenarios: ${this.name}: the test server's clock did not move ${by} in ${CLOCK_STUCK_MS / 1000} s of wall time, with no step running (its virtual time kept wall-clock pace); settling by hand`);
+        console.log(`generated scenarios: ${this.name}: in flight when the clock held: ${await this.inFlight()}`);
         this.clockStuck = true;
         return 'stuck';
       }
     }
+  }
+
+  /**
+   * What could hold the test server's clock (it skips only while no workflow task and no activity
+   * is outstanding): the worker's own counts, and the pending work of the guard workflow and of
+   * this scenario's incidents as the server describes them.
+   */
+  private async inFlight(): Promise<string> {
+    const parts: string[] = [`worker ${JSON.stringify(this.bench.worker.status() ?? 'stopped')}`];
+    const ids = [guardWorkflowId(this.taskQueue), ...new Set(this.runs.map((r) => r.incidentId))];
+    for (const workflowId of ids) {
+      const raw = await this.client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then((d) => d.raw)
+        .catch(() => undefined);
+      if (raw === undefined) continue;
+      const activities = (raw.pendingActivities ?? []).map((a) => `${a.activityType?.name ?? '?'}(state ${String(a.state)}, attempt ${String(a.attempt)})`);
+      const task = raw.pendingWorkflowTask ? `workflow task (state ${String(raw.pendingWorkflowTask.state)})` : undefined;
+      const pending = [...activities, ...(task === undefined ? [] : [task])];
+      if (pending.length > 0) parts.push(`${workflowId}: ${pending.join(', ')}`);
+    }
+    return parts.join('; ');
   }
 
   /** The test server's virtual time in ms (undefined where there is none). */
@@ -301,8 +326,11 @@ export class ScenarioDriver {
 
   private async collect(): Promise<ScenarioRecord> {
     await this.openRuns();
+    // Read with a client that leaves the clock's lock alone: the time-skipping client's result()
+    // unlocks it, which an advance still out from this or an earlier scenario must never meet.
+    const reader = this.ts.plainClient ?? this.client;
     for (const run of this.runs.filter((r) => r.status === 'COMPLETED')) {
-      run.result = (await this.client.workflow.getHandle(run.incidentId, run.runId).result()) as IncidentResult;
+      run.result = (await reader.workflow.getHandle(run.incidentId, run.runId).result()) as IncidentResult;
     }
     return {
       calls: this.fleet.calls,

@@ -27,6 +27,15 @@ async function timed(env: MedicTestEnvironment, fn: () => Promise<void>): Promis
   return { wallMs: performance.now() - wall0, virtualMs: (await env.now()).getTime() - virtual0 };
 }
 
+/** `p`, or a failure naming `what` once `ms` of wall time have passed (a held clock never gets there). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s of wall time`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 describe('the test kit', () => {
   it('skips an unanswered approval of http-service-outage (shipped defaults) in well under a second, then escalates', async () => {
     const env = await start();
@@ -68,6 +77,20 @@ describe('the test kit', () => {
     assert.deepEqual(env.fleet.callsTo('restart'), [], 'nothing was restarted without approval');
     assert.ok(env.fleet.isolated.has('web-1'), 'the backend stays out of rotation');
     assert.deepEqual(env.fleet.callsTo('escalate').map((c) => c.event), ['trigger', 'resolve'], 'a page, closed when the incident closed');
+  });
+
+  it('keeps skipping time when a result is awaited while the clock is being advanced, and after', async () => {
+    const env = await start();
+    // Both change the server's clock lock: an advance out while a result unlocks the clock (or
+    // the other way round) used to leave the lock count one too high for good.
+    for (let i = 0; i < 5; i++) {
+      const incident = await env.openIncident({ playbook: 'diagnose-and-escalate', target: `web-${i}` });
+      const [, result] = await within(Promise.all([env.sleep(`${i + 1} minutes`), incident.result()]), 30_000, 'an advance and a result at once');
+      expectTimeline(result).toHaveOutcome('escalated');
+    }
+    const after = await timed(env, () => within(env.sleep('10 minutes'), 10_000, 'a 10-minute advance afterwards'));
+    assert.ok(after.virtualMs >= 10 * MINUTE, `the clock moved 10 minutes afterwards (${after.virtualMs} ms)`);
+    assert.ok(after.wallMs < 1_000, `in well under a second, so the clock is not held (${after.wallMs.toFixed(1)} ms)`);
   });
 
   it('follows scripted failures per target: a rollback where verify keeps failing, a failed run where restart cannot work', async () => {
