@@ -4,6 +4,8 @@ import { bundleWorkflowCode, type NativeConnection, type Worker, type WorkflowBu
 import type { MedicActivities } from '../../activities/contract.js';
 import type { GuardConfigView } from '../../activities/guards/guard-activities.js';
 import { startTimeSkippingServer } from '../../src/testkit/index.js';
+import { durationToMs } from '../../src/testkit/duration.js';
+import { TimeSkippingLease } from '../../src/testkit/time-skipping-lease.js';
 import { createMedicWorker, MEDIC_BUNDLER_OPTIONS, WORKFLOWS_PATH } from '../../src/worker/create-worker.js';
 import { quietLogger } from './temporal.js';
 
@@ -21,6 +23,8 @@ export interface TestServer {
   bundle: WorkflowBundleWithSourceMap;
   /** Advance the virtual clock (fires the timers due in between); absent on a real-time server. */
   sleep?: (duration: string | number) => Promise<void>;
+  /** The virtual clock's time in ms; absent on a real-time server. */
+  currentTimeMs?: () => Promise<number>;
   /** Where `client` touches the virtual clock's lock: one that does not (see TimeSkipping). */
   plainClient?: Client;
 }
@@ -49,16 +53,9 @@ export function timeSkipping(options: { workflowsPath?: string } = {}): Promise<
       bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH, logger: quietLogger, ...MEDIC_BUNDLER_OPTIONS }),
     ]);
     const namespace = env.namespace ?? 'default';
-    // Advances take turns. Each one schedules its own re-lock of the clock and then unlocks it;
-    // a second unlock while the first advance is still out finds the lock count at zero and is
-    // refused, yet its re-lock still comes: the count stays one too high for good, and virtual
-    // time runs at wall-clock pace from then on (time-skipping-clock.test.ts).
-    let turn: Promise<void> = Promise.resolve();
-    const sleep = (duration: string | number): Promise<void> => {
-      const next = turn.catch(() => undefined).then(() => env.sleep(duration as never));
-      turn = next;
-      return next;
-    };
+    // Advances take turns through the test kit's lease: two out at once leave the server's clock
+    // lock one too high for good (time-skipping-clock.test.ts, TimeSkippingLease).
+    const lease = new TimeSkippingLease(env);
     return {
       env,
       client: env.client,
@@ -66,7 +63,8 @@ export function timeSkipping(options: { workflowsPath?: string } = {}): Promise<
       nativeConnection: env.nativeConnection,
       namespace,
       bundle,
-      sleep,
+      sleep: (duration) => lease.sleep(durationToMs(duration, 'sleep')),
+      currentTimeMs: () => env.currentTimeMs(),
       teardown: () => env.teardown(),
     };
   })();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowUpdateStage, type Client, type Connection } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateStage, type Client } from '@temporalio/client';
 import { sendHumanAction } from '../../src/incidents/human-actions.js';
 import { deliverResolved } from '../../src/incidents/open-incident.js';
 import { openOrJoin } from '../helpers/open-or-join.js';
@@ -259,11 +259,9 @@ export class ScenarioDriver {
     return parts.join('; ');
   }
 
-  /** The test server's virtual time in ms (undefined where there is none). */
+  /** The test server's virtual time in ms (undefined where there is none, or it did not answer). */
   private async virtualNow(): Promise<number | undefined> {
-    const now = await (this.client.connection as Connection).testService?.getCurrentTime({}).catch(() => undefined);
-    const t = now?.time;
-    return t === undefined || t === null ? undefined : Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
+    return this.ts.currentTimeMs?.().catch(() => undefined);
   }
 
   private async stillRunningAfter(ms: number): Promise<boolean> {

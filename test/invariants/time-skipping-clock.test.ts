@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { closeTimeSkipping, timeSkipping } from '../helpers/time-skipping.js';
+import { within } from '../helpers/deadline.js';
 
 // The test server's clock skips only while its lock count is zero. Each advance (the SDK's
 // `sleep`, the server's UnlockTimeSkippingWithSleep) schedules its own re-lock and then unlocks;
@@ -10,14 +11,6 @@ import { closeTimeSkipping, timeSkipping } from '../helpers/time-skipping.js';
 // clock that stalled clean-clone runs of the generated scenarios.
 
 const HOUR_MS = 3_600_000;
-
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s of wall time: the clock is held`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 describe("advancing the time-skipping server's clock", () => {
   after(async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 // Only the kit's public exports, as a playbook repository imports them from 'medic/testkit'.
 import { expectTimeline, FakeFleet, startTestEnvironment, TestKitError, type MedicTestEnvironment } from '../../src/testkit/index.js';
+import { within } from '../helpers/deadline.js';
 
 // The test kit's proof: shipped playbooks with their shipped defaults, long waits skipped on the
 // virtual clock, scripted failures per target, asserted through the timeline matchers.
@@ -25,15 +26,6 @@ async function timed(env: MedicTestEnvironment, fn: () => Promise<void>): Promis
   const [wall0, virtual0] = [performance.now(), (await env.now()).getTime()];
   await fn();
   return { wallMs: performance.now() - wall0, virtualMs: (await env.now()).getTime() - virtual0 };
-}
-
-/** `p`, or a failure naming `what` once `ms` of wall time have passed (a held clock never gets there). */
-function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s of wall time`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 describe('the test kit', () => {
